@@ -1,0 +1,105 @@
+//! The HTML shell, the root component and the route table. Session state (who is logged in and
+//! the login/logout/register actions) is created here once and shared through context, so the
+//! header, the forms and every page agree on it.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::api::auth::{current_user, Login, Logout, Register};
+use crate::components::nav::Nav;
+use crate::error::AppError;
+use crate::model::User;
+use crate::pages::{
+    editor::EditorPage, home::HomePage, login::LoginPage, my_posts::MyPostsPage,
+    not_found::NotFoundPage, post_detail::PostPage, register::RegisterPage,
+};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Postboard: short posts, votes and search." />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is logged in, and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub register: ServerAction<Register>,
+    pub user: Resource<Result<Option<User>, AppError>>,
+}
+
+impl Session {
+    /// The logged-in user, if known yet.
+    pub fn current(&self) -> Option<User> {
+        self.user.get().and_then(Result::ok).flatten()
+    }
+}
+
+/// The session from context (provided by `App`).
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The root component: metadata, session, header and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let register = ServerAction::<Register>::new();
+    let user = Resource::new(
+        move || {
+            (
+                login.version().get(),
+                logout.version().get(),
+                register.version().get(),
+            )
+        },
+        |_| current_user(),
+    );
+    provide_context(Session { login, logout, register, user });
+
+    // Marks the page once the WASM has taken over (effects never run on the server); browser
+    // tests wait for it before using anything interactive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/postboard.css" />
+        <Title formatter=|text| format!("{text} · Postboard") text="Postboard" />
+        <Router>
+            <Nav />
+            <main class="container">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/register") view=RegisterPage />
+                    <Route path=path!("/me") view=MyPostsPage />
+                    <Route path=path!("/posts/new") view=EditorPage />
+                    <Route path=path!("/posts/:id") view=PostPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts/:id/edit") view=EditorPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

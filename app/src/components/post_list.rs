@@ -1,0 +1,40 @@
+//! A page of posts with its pager, or an empty state.
+
+use leptos::prelude::*;
+
+use crate::components::pager::Pager;
+use crate::components::post_card::PostCard;
+use crate::model::{Page, PostOut};
+
+/// The posts of one page.
+#[component]
+pub fn PostList(
+    page_data: Page<PostOut>,
+    /// The list's path, for the pager's links.
+    base: &'static str,
+    #[prop(into)] search: Signal<String>,
+    #[prop(into)] page: Signal<i64>,
+    #[prop(into)] can_vote: Signal<bool>,
+    /// What to say when there is nothing to show.
+    empty_message: &'static str,
+) -> impl IntoView {
+    let has_more = page_data.has_more;
+    if page_data.items.is_empty() {
+        return view! {
+            <p class="empty" data-testid="empty-feed">{empty_message}</p>
+            <Pager base search page has_more />
+        }
+        .into_any();
+    }
+    view! {
+        <div class="post-list" data-testid="post-list">
+            {page_data
+                .items
+                .into_iter()
+                .map(|post| view! { <PostCard post can_vote /> })
+                .collect_view()}
+        </div>
+        <Pager base search page has_more />
+    }
+    .into_any()
+}

@@ -1,0 +1,221 @@
+//! Validated input. Each newtype has one `parse` constructor holding the rule of API.md; the same
+//! code gives the browser instant feedback and is the server's authority, so the two can never
+//! disagree. A value of one of these types is valid by construction.
+
+use crate::error::FieldError;
+
+/// Characters, not bytes: API.md counts Unicode characters.
+fn char_len(value: &str) -> usize {
+    value.chars().count()
+}
+
+/// An e-mail address, trimmed. Uniqueness (without regard to case) is the database's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Longest address the schema accepts (RFC 5321's path limit).
+    pub const MAX_LEN: usize = 320;
+
+    /// Trims and checks the address: one `@`, a non-empty local part, a dotted domain, no
+    /// whitespace or control characters.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let value = raw.trim();
+        let invalid = |msg: &str| FieldError::body("email", "value_error", msg);
+        if value.is_empty() {
+            return Err(invalid("value is not a valid email address: it is empty"));
+        }
+        if char_len(value) > Self::MAX_LEN {
+            return Err(invalid("value is not a valid email address: it is too long"));
+        }
+        let Some((local, domain)) = value.split_once('@') else {
+            return Err(invalid(
+                "value is not a valid email address: it must have an @-sign",
+            ));
+        };
+        let well_formed = !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !well_formed {
+            return Err(invalid(
+                "value is not a valid email address: use the form name@example.com",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The address as typed, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 8 to 128 characters. Never logged, never stored as given.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Fewest characters accepted.
+    pub const MIN_LEN: usize = 8;
+    /// Most characters accepted (bounds the hashing work an attacker can ask for).
+    pub const MAX_LEN: usize = 128;
+
+    /// Checks the length rule. Whitespace is kept: it is part of the password.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let len = char_len(raw);
+        if len < Self::MIN_LEN {
+            return Err(FieldError::body(
+                "password",
+                "string_too_short",
+                format!("Password should have at least {} characters", Self::MIN_LEN),
+            ));
+        }
+        if len > Self::MAX_LEN {
+            return Err(FieldError::body(
+                "password",
+                "string_too_long",
+                format!("Password should have at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The secret itself, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(\"[redacted]\")")
+    }
+}
+
+/// A post title: 1 to 300 characters after trimming; stored trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+impl Title {
+    /// Most characters accepted after trimming.
+    pub const MAX_LEN: usize = 300;
+
+    /// Trims and checks the length.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let value = raw.trim();
+        if value.is_empty() {
+            return Err(FieldError::body(
+                "title",
+                "string_too_short",
+                "Title should have at least 1 character",
+            ));
+        }
+        if char_len(value) > Self::MAX_LEN {
+            return Err(FieldError::body(
+                "title",
+                "string_too_long",
+                format!("Title should have at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The trimmed title.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+
+    /// The validated text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A post body: 1 to 20,000 characters, kept exactly as written (leading spaces can matter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content(String);
+
+impl Content {
+    /// Most characters accepted.
+    pub const MAX_LEN: usize = 20_000;
+
+    /// Checks the length; a body of only whitespace counts as empty.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        if raw.trim().is_empty() {
+            return Err(FieldError::body(
+                "content",
+                "string_too_short",
+                "Content should have at least 1 character",
+            ));
+        }
+        if char_len(raw) > Self::MAX_LEN {
+            return Err(FieldError::body(
+                "content",
+                "string_too_long",
+                format!("Content should have at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The body as written.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+
+    /// The validated text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_is_trimmed_and_keeps_its_case() {
+        assert_eq!(Email::parse("  Ann@Example.com ").unwrap().as_str(), "Ann@Example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_rejected() {
+        for bad in ["", "ann", "@example.com", "ann@", "ann@example", "a b@example.com", "a@b@c.com", "ann@.com", "ann@example..com"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn passwords_are_measured_in_characters_not_bytes() {
+        assert!(Password::parse("ééééééé").is_err(), "7 characters is too short");
+        assert!(Password::parse("éééééééé").is_ok(), "8 characters is enough");
+        assert!(Password::parse(&"é".repeat(128)).is_ok());
+        assert_eq!(Password::parse(&"a".repeat(129)).unwrap_err().kind, "string_too_long");
+    }
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let password = Password::parse("hunter2hunter2").unwrap();
+        assert!(!format!("{password:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(Title::parse("  hello ").unwrap().into_inner(), "hello");
+        assert_eq!(Title::parse("   ").unwrap_err().kind, "string_too_short");
+        assert!(Title::parse(&format!(" {} ", "t".repeat(300))).is_ok());
+        assert_eq!(Title::parse(&"t".repeat(301)).unwrap_err().kind, "string_too_long");
+    }
+
+    #[test]
+    fn content_is_kept_as_written_and_bounded() {
+        assert_eq!(Content::parse("  indented").unwrap().into_inner(), "  indented");
+        assert!(Content::parse("\n\t").is_err());
+        assert!(Content::parse(&"c".repeat(20_000)).is_ok());
+        assert!(Content::parse(&"c".repeat(20_001)).is_err());
+    }
+}

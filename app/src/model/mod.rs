@@ -1,0 +1,16 @@
+//! Wire types shared by the WASM UI and the server. Every type here is what a client sees; types
+//! that carry a password hash or a token secret live under `server/` and never derive Serialize.
+
+pub mod field;
+pub mod page;
+pub mod post;
+pub mod timestamp;
+pub mod user;
+pub mod vote;
+
+pub use field::{Content, Email, Password, Title};
+pub use page::{Page, PostQuery, MAX_PAGE_SIZE};
+pub use post::{ValidChanges, ValidPost};
+pub use post::{NewPost, Post, PostChanges, PostOut};
+pub use user::{Credentials, Token, User};
+pub use vote::{VoteDirection, VoteInput, VoteOutcome};

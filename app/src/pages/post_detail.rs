@@ -1,0 +1,92 @@
+//! `/posts/:id`: one post, its votes, and for its owner the edit link and delete button.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::post::{get_post, DeletePost};
+use crate::app::use_session;
+use crate::components::error_view::ErrorView;
+use crate::components::field_errors::FormError;
+use crate::components::vote_button::VoteButton;
+use crate::error::AppError;
+use crate::model::PostOut;
+
+/// The post id from the URL, if it is a number.
+pub fn use_post_id() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()))
+}
+
+/// The post page.
+#[component]
+pub fn PostPage() -> impl IntoView {
+    let id = use_post_id();
+    let post = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_post(id).await,
+                None => Err(AppError::NotFound("There is no post at this address".to_owned())),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the post…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    let post = post.await?;
+                    Ok::<_, AppError>(view! { <PostView post /> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn PostView(post: PostOut) -> impl IntoView {
+    let session = use_session();
+    let delete = ServerAction::<DeletePost>::new();
+    let PostOut { post, votes, has_voted } = post;
+    let owner_id = post.owner_id;
+    let is_owner = Signal::derive(move || session.current().is_some_and(|user| user.id == owner_id));
+    let can_vote = Signal::derive(move || session.current().is_some());
+    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let id = post.id;
+    view! {
+        <Title text=post.title.clone() />
+        <article class="post" data-post-id=id>
+            <header class="post-header">
+                <VoteButton post_id=id votes has_voted can_vote />
+                <div>
+                    <h1>
+                        {post.title}
+                        {(!post.published).then(|| view! { <span class="badge">"Draft"</span> })}
+                    </h1>
+                    <p class="meta">
+                        "by " {post.owner.email} " · "
+                        <time datetime=post.created_at.to_rfc3339()>
+                            {post.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                        </time>
+                    </p>
+                </div>
+            </header>
+            <div class="content">{post.content}</div>
+            <Show when=move || is_owner.get()>
+                <footer class="owner-actions">
+                    <A href=format!("/posts/{id}/edit")>"Edit"</A>
+                    <details class="confirm-delete">
+                        <summary>"Delete…"</summary>
+                        <p>"Delete this post and its votes? This cannot be undone."</p>
+                        <ActionForm action=delete>
+                            <input type="hidden" name="id" value=id />
+                            <button type="submit" class="danger">"Yes, delete this post"</button>
+                        </ActionForm>
+                        <FormError error=delete_error />
+                    </details>
+                </footer>
+            </Show>
+        </article>
+    }
+}

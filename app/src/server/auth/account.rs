@@ -1,0 +1,33 @@
+//! The account use cases shared by the REST API and the server functions: sign up and log in.
+//! Transport concerns (cookies, form parsing, status codes) stay with the callers.
+
+use crate::error::AppError;
+use crate::model::{Credentials, Token, User};
+use crate::server::auth::session;
+use crate::server::db;
+use crate::server::state::AppState;
+
+/// Creates an account: 422 for a bad e-mail or password, 409 when the e-mail is taken in any
+/// letter case.
+#[tracing::instrument(skip_all, fields(email = %credentials.email.trim()))]
+pub async fn register(state: &AppState, credentials: &Credentials) -> Result<User, AppError> {
+    let (email, password) = credentials.validate()?;
+    let hash = state.passwords.hash(password).await?;
+    db::user::insert(&state.pool, &email, &hash).await
+}
+
+/// Checks an e-mail and password and starts a session. An unknown e-mail and a wrong password
+/// give the same error after the same amount of work.
+#[tracing::instrument(skip_all)]
+pub async fn login(state: &AppState, email: &str, password: &str) -> Result<(i64, Token), AppError> {
+    let stored = db::user::find_credentials(&state.pool, email).await?;
+    let (user_id, hash) = match stored {
+        Some(stored) => (Some(stored.user_id), Some(stored.password_hash)),
+        None => (None, None),
+    };
+    let is_valid = state.passwords.verify(password.to_owned(), hash).await?;
+    match user_id {
+        Some(user_id) if is_valid => Ok((user_id, session::start(state, user_id).await?)),
+        _ => Err(AppError::InvalidCredentials),
+    }
+}

@@ -1,0 +1,90 @@
+//! Who is calling. REST clients send `Authorization: Bearer <jwt>`; the browser sends the access
+//! cookie. The header wins when both are present. A credential that is present but invalid is
+//! always an error, never a silent fall-back to anonymous.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::CookieJar;
+
+use crate::error::AppError;
+use crate::model::User;
+use crate::server::auth::session::cookie_names;
+use crate::server::db;
+use crate::server::state::AppState;
+
+/// The credential a request carries, before it is checked.
+enum Credential {
+    None,
+    Bearer(String),
+}
+
+fn credential(state: &AppState, parts: &Parts) -> Credential {
+    if let Some(header) = parts.headers.get(AUTHORIZATION) {
+        // A scheme other than Bearer is no credential at all (FastAPI's OAuth2PasswordBearer
+        // answers it with "Not authenticated").
+        let value = header.to_str().unwrap_or_default().trim();
+        return match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                Credential::Bearer(token.trim().to_owned())
+            }
+            _ => Credential::None,
+        };
+    }
+    let (access_cookie, _) = cookie_names(&state.config);
+    CookieJar::from_headers(&parts.headers)
+        .get(access_cookie)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|token| !token.is_empty())
+        .map_or(Credential::None, Credential::Bearer)
+}
+
+/// The caller, if any credential was presented. `Err(InvalidToken)` when the credential is
+/// forged, expired, malformed, or names a user who no longer exists.
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User>, AppError> {
+    let Credential::Bearer(token) = credential(state, parts) else {
+        return Ok(None);
+    };
+    let claims = state.jwt.verify(&token)?;
+    let user = db::user::find(&state.pool, claims.user_id)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    Ok(Some(user))
+}
+
+/// A handler argument that requires a valid credential (401 otherwise).
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub User);
+
+/// A handler argument for routes open to anonymous readers; an invalid credential is still 401.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<User>);
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        authenticate(&state, parts)
+            .await?
+            .map(AuthUser)
+            .ok_or(AppError::NotAuthenticated)
+    }
+}
+
+impl<S> FromRequestParts<S> for MaybeAuthUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        authenticate(&state, parts).await.map(MaybeAuthUser)
+    }
+}

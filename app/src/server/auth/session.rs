@@ -1,0 +1,145 @@
+//! Sessions: an access token plus a rotating refresh token. A login starts a token family; every
+//! refresh consumes the presented token and issues the next one in the family; presenting a token
+//! that was already consumed means it was copied, so the whole family is revoked. Logout revokes
+//! the family. The browser carries both tokens in HttpOnly cookies built here.
+
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::model::Token;
+use crate::server::config::Config;
+use crate::server::db;
+use crate::server::state::AppState;
+
+/// The cookie names for this deployment: `__Host-` names need `Secure`, so plain http (local
+/// development) gets unprefixed names.
+pub fn cookie_names(config: &Config) -> (&'static str, &'static str) {
+    if config.secure_cookies {
+        ("__Host-pb_access", "__Host-pb_refresh")
+    } else {
+        ("pb_access", "pb_refresh")
+    }
+}
+
+/// A fresh opaque refresh token: 256 random bits, URL-safe.
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database stores instead of the token.
+pub fn hash_refresh_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
+    let ttl = chrono::Duration::from_std(state.config.refresh_token_ttl)
+        .unwrap_or(chrono::Duration::days(30));
+    chrono::Utc::now() + ttl
+}
+
+fn token_pair(state: &AppState, user_id: i64, refresh_token: String) -> Result<Token, AppError> {
+    Ok(Token {
+        access_token: state.jwt.issue(user_id)?,
+        token_type: "bearer".to_owned(),
+        refresh_token,
+        expires_in: state.jwt.ttl_seconds(),
+    })
+}
+
+/// Starts a new session (a new token family) for a user who just proved who they are.
+pub async fn start(state: &AppState, user_id: i64) -> Result<Token, AppError> {
+    let refresh_token = new_refresh_token();
+    db::token::insert(
+        &state.pool,
+        &hash_refresh_token(&refresh_token),
+        uuid::Uuid::new_v4(),
+        user_id,
+        refresh_expiry(state),
+    )
+    .await?;
+    token_pair(state, user_id, refresh_token)
+}
+
+/// Exchanges a refresh token for a new pair. An unknown, expired or revoked token is 401; a
+/// token that was already exchanged revokes its family and is 401 too.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i64), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let consumed = db::token::consume(&mut *tx, &hash_refresh_token(refresh_token)).await?;
+    let (user_id, family_id) = match consumed {
+        db::token::Consumed::Fresh { user_id, family_id } => (user_id, family_id),
+        db::token::Consumed::Reused { family_id } => {
+            db::token::revoke_family(&mut *tx, family_id).await?;
+            tx.commit().await?;
+            tracing::warn!(%family_id, "refresh token reused: family revoked");
+            return Err(AppError::InvalidToken);
+        }
+        db::token::Consumed::Invalid => return Err(AppError::InvalidToken),
+    };
+    let next = new_refresh_token();
+    db::token::insert(
+        &mut *tx,
+        &hash_refresh_token(&next),
+        family_id,
+        user_id,
+        refresh_expiry(state),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((token_pair(state, user_id, next)?, user_id))
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored: logging out twice
+/// is not an error.
+pub async fn end(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
+    db::token::revoke_by_token(&state.pool, &hash_refresh_token(refresh_token)).await
+}
+
+fn build_cookie(config: &Config, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(config.secure_cookies)
+        .max_age(::cookie::time::Duration::seconds(max_age_secs))
+        .build()
+}
+
+/// The two cookies that carry a session to the browser.
+pub fn session_cookies(config: &Config, token: &Token) -> [Cookie<'static>; 2] {
+    let (access, refresh) = cookie_names(config);
+    let refresh_ttl = i64::try_from(config.refresh_token_ttl.as_secs()).unwrap_or(i64::MAX);
+    [
+        build_cookie(config, access, token.access_token.clone(), token.expires_in),
+        build_cookie(config, refresh, token.refresh_token.clone(), refresh_ttl),
+    ]
+}
+
+/// Cookies that make the browser forget the session.
+pub fn cleared_cookies(config: &Config) -> [Cookie<'static>; 2] {
+    let (access, refresh) = cookie_names(config);
+    [
+        build_cookie(config, access, String::new(), 0),
+        build_cookie(config, refresh, String::new(), 0),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_tokens_carry_256_random_bits_and_are_stored_hashed() {
+        let token = new_refresh_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
+        assert_ne!(token, new_refresh_token());
+        let hash = hash_refresh_token(&token);
+        assert_eq!(hash.len(), 32);
+        assert_ne!(hash, token.as_bytes());
+    }
+}

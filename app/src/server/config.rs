@@ -1,0 +1,188 @@
+//! Typed configuration, read once at startup from the environment (and, in development, from a
+//! `.env` file loaded by the binary). A missing or weak secret stops the process with a message
+//! that says what to set; there are no fallback secrets.
+
+use std::time::Duration;
+
+/// A value that must never be printed: its `Debug` is redacted.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name} is not set: {hint}")]
+    Missing { name: &'static str, hint: &'static str },
+    #[error("{name} is invalid: {hint}")]
+    Invalid { name: &'static str, hint: String },
+}
+
+/// Shortest JWT secret accepted: HS256 wants at least as many bytes as the hash output.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// The server's settings (the Leptos options come separately from cargo-leptos).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Postgres connection string; it may hold a password, hence secret.
+    pub database_url: Secret,
+    /// HS256 key for access tokens.
+    pub jwt_secret: Secret,
+    /// Lifetime of an access token (`ACCESS_TOKEN_TTL_MINUTES`, default 30).
+    pub access_token_ttl: Duration,
+    /// Lifetime of a refresh token (`REFRESH_TOKEN_TTL_DAYS`, default 30).
+    pub refresh_token_ttl: Duration,
+    /// Whether cookies are marked `Secure` and get `__Host-` names (`COOKIE_SECURE`; set it when
+    /// the site is served over https).
+    pub secure_cookies: bool,
+    /// Most database connections this process opens (`DATABASE_MAX_CONNECTIONS`, default 10).
+    pub database_max_connections: u32,
+    /// How long a request waits for a free database connection before a 503
+    /// (`DATABASE_ACQUIRE_TIMEOUT_MS`, default 3000).
+    pub database_acquire_timeout: Duration,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = lookup("DATABASE_URL")
+            .filter(|value| !value.trim().is_empty())
+            .ok_or(ConfigError::Missing {
+                name: "DATABASE_URL",
+                hint: "set it to a Postgres URL, e.g. postgres://postgres@127.0.0.1:5432/postboard",
+            })?;
+        let jwt_secret = lookup("JWT_SECRET")
+            .filter(|value| !value.is_empty())
+            .ok_or(ConfigError::Missing {
+                name: "JWT_SECRET",
+                hint: "set it to a random string of at least 32 bytes, e.g. the output of `openssl rand -hex 32`",
+            })?;
+        if jwt_secret.len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                hint: format!(
+                    "it is {} bytes long; set it to a random string of at least {MIN_JWT_SECRET_BYTES} bytes, e.g. the output of `openssl rand -hex 32`",
+                    jwt_secret.len()
+                ),
+            });
+        }
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|value| *value > 0)
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        hint: format!("expected a positive whole number, got {raw:?}"),
+                    }),
+            }
+        };
+        let flag = |name: &'static str| -> Result<bool, ConfigError> {
+            match lookup(name).as_deref().map(str::trim) {
+                None | Some("") | Some("0") | Some("false") => Ok(false),
+                Some("1") | Some("true") => Ok(true),
+                Some(other) => Err(ConfigError::Invalid {
+                    name,
+                    hint: format!("expected true or false, got {other:?}"),
+                }),
+            }
+        };
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            jwt_secret: Secret::new(jwt_secret),
+            access_token_ttl: Duration::from_secs(60 * number("ACCESS_TOKEN_TTL_MINUTES", 30)?),
+            refresh_token_ttl: Duration::from_secs(86_400 * number("REFRESH_TOKEN_TTL_DAYS", 30)?),
+            secure_cookies: flag("COOKIE_SECURE")?,
+            database_max_connections: u32::try_from(number("DATABASE_MAX_CONNECTIONS", 10)?)
+                .unwrap_or(u32::MAX),
+            database_acquire_timeout: Duration::from_millis(number(
+                "DATABASE_ACQUIRE_TIMEOUT_MS",
+                3000,
+            )?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config_from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| env.get(name).cloned())
+    }
+
+    const URL: (&str, &str) = ("DATABASE_URL", "postgres://localhost/postboard");
+    const SECRET: (&str, &str) = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn a_missing_jwt_secret_refuses_to_start_and_says_what_to_set() {
+        let error = config_from(&[URL]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("JWT_SECRET is not set"), "{message}");
+        assert!(message.contains("at least 32 bytes"), "{message}");
+    }
+
+    #[test]
+    fn a_short_jwt_secret_refuses_to_start_and_says_what_to_set() {
+        let message = config_from(&[URL, ("JWT_SECRET", "too-short")]).unwrap_err().to_string();
+        assert!(message.contains("JWT_SECRET is invalid"), "{message}");
+        assert!(message.contains("at least 32 bytes"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_database_url_is_reported() {
+        let message = config_from(&[SECRET]).unwrap_err().to_string();
+        assert!(message.contains("DATABASE_URL is not set"), "{message}");
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_required_settings_are_given() {
+        let config = config_from(&[URL, SECRET]).unwrap();
+        assert_eq!(config.access_token_ttl, Duration::from_secs(30 * 60));
+        assert!(!config.secure_cookies);
+        assert_eq!(config.database_max_connections, 10);
+    }
+
+    #[test]
+    fn the_token_lifetime_is_read_in_minutes() {
+        let config = config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "5")]).unwrap();
+        assert_eq!(config.access_token_ttl, Duration::from_secs(300));
+        assert!(config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "soon")]).is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let config = config_from(&[URL, SECRET]).unwrap();
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+    }
+}

@@ -1,0 +1,310 @@
+//! The `posts` table. A post is visible to everyone when published and only to its owner when
+//! not; that rule is part of every read here. Changes are made with the owner in the `where`
+//! clause, and only when nothing matched is the row looked at again to tell 404 from 403.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgExecutor;
+
+use crate::error::AppError;
+use crate::model::{Post, PostOut, User, ValidChanges, ValidPost};
+
+/// A post joined with its owner and vote count, as one flat row.
+struct PostRow {
+    id: i64,
+    title: String,
+    content: String,
+    published: bool,
+    created_at: DateTime<Utc>,
+    owner_id: i64,
+    owner_email: String,
+    owner_created_at: DateTime<Utc>,
+    votes: i64,
+    has_voted: bool,
+}
+
+impl PostRow {
+    fn into_post_out(self) -> PostOut {
+        PostOut {
+            votes: self.votes,
+            has_voted: self.has_voted,
+            post: Post {
+                id: self.id,
+                title: self.title,
+                content: self.content,
+                published: self.published,
+                created_at: self.created_at,
+                owner_id: self.owner_id,
+                owner: User {
+                    id: self.owner_id,
+                    email: self.owner_email,
+                    created_at: self.owner_created_at,
+                },
+            },
+        }
+    }
+}
+
+/// The 404 body of the original API.
+pub fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("post with id: {id} was not found"))
+}
+
+fn forbidden() -> AppError {
+    AppError::Forbidden("Not authorized to perform requested action".to_owned())
+}
+
+/// Stores a new post owned by `owner_id`.
+#[tracing::instrument(skip(executor, post), fields(title_len = post.title.as_str().len()))]
+pub async fn insert(
+    executor: impl PgExecutor<'_>,
+    owner_id: i64,
+    post: &ValidPost,
+) -> Result<Post, AppError> {
+    let row = sqlx::query_as!(
+        PostRow,
+        r#"with p as (
+               insert into posts (title, content, published, owner_id)
+               values ($1, $2, $3, $4)
+               returning id, title, content, published, created_at, owner_id
+           )
+           select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                  u.email as owner_email, u.created_at as owner_created_at,
+                  0::bigint as "votes!", false as "has_voted!"
+           from p join users u on u.id = p.owner_id"#,
+        post.title.as_str(),
+        post.content.as_str(),
+        post.published,
+        owner_id
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(row.into_post_out().post)
+}
+
+/// One post as `viewer` may see it, with its vote count.
+#[tracing::instrument(skip(executor))]
+pub async fn find(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    viewer: Option<i64>,
+) -> Result<Option<PostOut>, AppError> {
+    let row = sqlx::query_as!(
+        PostRow,
+        r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                  u.email as owner_email, u.created_at as owner_created_at,
+                  p.votes::bigint as "votes!",
+                  exists(select 1 from votes v where v.post_id = p.id and v.user_id = $2)
+                      as "has_voted!"
+           from posts p join users u on u.id = p.owner_id
+           where p.id = $1 and (p.published or p.owner_id = $2)"#,
+        id,
+        viewer
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(PostRow::into_post_out))
+}
+
+/// A page of the feed, newest first: published posts plus the viewer's own drafts. With a
+/// non-empty `search`, only posts whose title or content contains it (case-insensitive,
+/// `%` and `_` literal). Fetches `limit` rows; callers wanting `has_more` ask for one more.
+#[tracing::instrument(skip(executor))]
+pub async fn list(
+    executor: impl PgExecutor<'_>,
+    viewer: Option<i64>,
+    search: &str,
+    limit: i64,
+    skip: i64,
+) -> Result<Vec<PostOut>, AppError> {
+    // Two statements rather than one with `$n = '' or ...`: Postgres caches a generic plan for
+    // a prepared statement, and a plan that must also serve the no-search case cannot use the
+    // trigram indexes.
+    let rows = if search.is_empty() {
+        sqlx::query_as!(
+            PostRow,
+            r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                      u.email as owner_email, u.created_at as owner_created_at,
+                      p.votes::bigint as "votes!",
+                      exists(select 1 from votes v where v.post_id = p.id and v.user_id = $1)
+                          as "has_voted!"
+               from posts p join users u on u.id = p.owner_id
+               where p.published or p.owner_id = $1
+               order by p.created_at desc, p.id desc
+               limit $2 offset $3"#,
+            viewer,
+            limit,
+            skip
+        )
+        .fetch_all(executor)
+        .await?
+    } else {
+        sqlx::query_as!(
+            PostRow,
+            r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                      u.email as owner_email, u.created_at as owner_created_at,
+                      p.votes::bigint as "votes!",
+                      exists(select 1 from votes v where v.post_id = p.id and v.user_id = $1)
+                          as "has_voted!"
+               from posts p join users u on u.id = p.owner_id
+               where (p.published or p.owner_id = $1)
+                 and (p.title ilike $2 or p.content ilike $2)
+               order by p.created_at desc, p.id desc
+               limit $3 offset $4"#,
+            viewer,
+            like_pattern(search),
+            limit,
+            skip
+        )
+        .fetch_all(executor)
+        .await?
+    };
+    Ok(rows.into_iter().map(PostRow::into_post_out).collect())
+}
+
+/// A page of one owner's posts, drafts included, newest first (the "my posts" view).
+#[tracing::instrument(skip(executor))]
+pub async fn list_owned(
+    executor: impl PgExecutor<'_>,
+    owner_id: i64,
+    limit: i64,
+    skip: i64,
+) -> Result<Vec<PostOut>, AppError> {
+    let rows = sqlx::query_as!(
+        PostRow,
+        r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                  u.email as owner_email, u.created_at as owner_created_at,
+                  p.votes::bigint as "votes!",
+                  exists(select 1 from votes v where v.post_id = p.id and v.user_id = $1)
+                      as "has_voted!"
+           from posts p join users u on u.id = p.owner_id
+           where p.owner_id = $1
+           order by p.created_at desc, p.id desc
+           limit $2 offset $3"#,
+        owner_id,
+        limit,
+        skip
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.into_iter().map(PostRow::into_post_out).collect())
+}
+
+/// Applies `changes` to a post owned by `owner_id`: 404 when the post does not exist or is not
+/// visible to the caller, 403 when it belongs to someone else.
+#[tracing::instrument(skip(executor, changes))]
+pub async fn update(
+    executor: impl PgExecutor<'_> + Copy,
+    id: i64,
+    owner_id: i64,
+    changes: &ValidChanges,
+) -> Result<Post, AppError> {
+    let row = sqlx::query_as!(
+        PostRow,
+        r#"with p as (
+               update posts
+               set title = coalesce($3, title),
+                   content = coalesce($4, content),
+                   published = coalesce($5, published),
+                   updated_at = now()
+               where id = $1 and owner_id = $2
+               returning id, title, content, published, created_at, owner_id, votes
+           )
+           select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                  u.email as owner_email, u.created_at as owner_created_at,
+                  p.votes::bigint as "votes!", false as "has_voted!"
+           from p join users u on u.id = p.owner_id"#,
+        id,
+        owner_id,
+        changes.title.as_ref().map(|title| title.as_str()),
+        changes.content.as_ref().map(|content| content.as_str()),
+        changes.published
+    )
+    .fetch_optional(executor)
+    .await?;
+    match row {
+        Some(row) => Ok(row.into_post_out().post),
+        None => Err(why_not_owned(executor, id, owner_id).await),
+    }
+}
+
+/// Deletes a post owned by `owner_id` (its votes go with it); 404 / 403 as for `update`.
+#[tracing::instrument(skip(executor))]
+pub async fn delete(
+    executor: impl PgExecutor<'_> + Copy,
+    id: i64,
+    owner_id: i64,
+) -> Result<(), AppError> {
+    let deleted = sqlx::query!(
+        "delete from posts where id = $1 and owner_id = $2",
+        id,
+        owner_id
+    )
+    .execute(executor)
+    .await?
+    .rows_affected();
+    if deleted == 1 {
+        Ok(())
+    } else {
+        Err(why_not_owned(executor, id, owner_id).await)
+    }
+}
+
+/// After a change matched no row: 404 when the caller cannot see the post, else 403.
+async fn why_not_owned(executor: impl PgExecutor<'_>, id: i64, caller: i64) -> AppError {
+    let visible = sqlx::query_scalar!(
+        r#"select exists(select 1 from posts where id = $1 and (published or owner_id = $2))
+               as "visible!""#,
+        id,
+        caller
+    )
+    .fetch_one(executor)
+    .await;
+    match visible {
+        Ok(true) => forbidden(),
+        Ok(false) => not_found(id),
+        Err(error) => AppError::from_db(error),
+    }
+}
+
+/// Whether `viewer` can see the post (for votes: a hidden draft is as good as missing).
+#[tracing::instrument(skip(executor))]
+pub async fn is_visible(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    viewer: i64,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from posts where id = $1 and (published or owner_id = $2))
+               as "visible!""#,
+        id,
+        viewer
+    )
+    .fetch_one(executor)
+    .await?)
+}
+
+/// An ILIKE pattern matching `term` anywhere, with the pattern metacharacters escaped so that
+/// `%`, `_` and `\` match themselves.
+pub fn like_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn search_metacharacters_are_taken_literally() {
+        assert_eq!(like_pattern("50%_off\\"), r"%50\%\_off\\%");
+        assert_eq!(like_pattern("plain"), "%plain%");
+    }
+}

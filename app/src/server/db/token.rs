@@ -1,0 +1,98 @@
+//! The `refresh_tokens` table. Tokens are looked up by their SHA-256 hash only.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// What presenting a refresh token found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Consumed {
+    /// A live token, now marked used: issue its successor in the same family.
+    Fresh { user_id: i64, family_id: Uuid },
+    /// A token that was already exchanged: someone holds a copy.
+    Reused { family_id: Uuid },
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+/// Stores a new token of a family.
+#[tracing::instrument(skip_all, fields(%family_id, user_id))]
+pub async fn insert(
+    executor: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    family_id: Uuid,
+    user_id: i64,
+    expires_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"insert into refresh_tokens (token_hash, family_id, user_id, expires_at)
+           values ($1, $2, $3, $4)"#,
+        token_hash,
+        family_id,
+        user_id,
+        expires_at
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Marks a live token used, atomically: of two requests racing with one token, one gets `Fresh`
+/// and the other `Reused`. Run it in the transaction that inserts the successor.
+#[tracing::instrument(skip_all)]
+pub async fn consume(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> Result<Consumed, AppError> {
+    let fresh = sqlx::query!(
+        r#"update refresh_tokens set used_at = now()
+           where token_hash = $1 and used_at is null and revoked_at is null and expires_at > now()
+           returning user_id, family_id"#,
+        token_hash
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = fresh {
+        return Ok(Consumed::Fresh {
+            user_id: row.user_id,
+            family_id: row.family_id,
+        });
+    }
+    let used = sqlx::query!(
+        "select family_id from refresh_tokens where token_hash = $1 and used_at is not null",
+        token_hash
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(used.map_or(Consumed::Invalid, |row| Consumed::Reused {
+        family_id: row.family_id,
+    }))
+}
+
+/// Revokes every token of a family.
+#[tracing::instrument(skip(executor))]
+pub async fn revoke_family(executor: impl PgExecutor<'_>, family_id: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null",
+        family_id
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Revokes the family of the token with this hash (logout). Unknown hashes change nothing.
+#[tracing::instrument(skip_all)]
+pub async fn revoke_by_token(executor: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"update refresh_tokens set revoked_at = now()
+           where revoked_at is null
+             and family_id = (select family_id from refresh_tokens where token_hash = $1)"#,
+        token_hash
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! The `users` table.
+
+use sqlx::PgExecutor;
+
+use crate::error::AppError;
+use crate::model::{Email, User};
+use crate::server::db::violated_constraint;
+
+/// What login needs to check a password. Server-only: never serialised.
+pub struct StoredCredentials {
+    pub user_id: i64,
+    pub password_hash: String,
+}
+
+/// Creates an account. An e-mail already taken, in any letter case, is a 409 on `email`.
+#[tracing::instrument(skip(executor, password_hash))]
+pub async fn insert(
+    executor: impl PgExecutor<'_>,
+    email: &Email,
+    password_hash: &str,
+) -> Result<User, AppError> {
+    sqlx::query_as!(
+        User,
+        r#"insert into users (email, password_hash) values ($1, $2)
+           returning id, email, created_at"#,
+        email.as_str(),
+        password_hash,
+    )
+    .fetch_one(executor)
+    .await
+    .map_err(|error| match violated_constraint(&error) {
+        Some("users_email_key") => {
+            AppError::conflict("email", "A user with this e-mail already exists")
+        }
+        _ => AppError::from_db(error),
+    })
+}
+
+/// The user with this id, if any.
+#[tracing::instrument(skip(executor))]
+pub async fn find(executor: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, AppError> {
+    Ok(sqlx::query_as!(
+        User,
+        "select id, email, created_at from users where id = $1",
+        id
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// The stored hash for an e-mail, matched without regard to case.
+#[tracing::instrument(skip(executor))]
+pub async fn find_credentials(
+    executor: impl PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<StoredCredentials>, AppError> {
+    Ok(sqlx::query_as!(
+        StoredCredentials,
+        "select id as user_id, password_hash from users where lower(email) = lower($1)",
+        email.trim()
+    )
+    .fetch_optional(executor)
+    .await?)
+}

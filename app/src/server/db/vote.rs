@@ -1,0 +1,65 @@
+//! The `votes` table. The primary key decides whether a vote already exists, so identical votes
+//! racing each other give one success and conflicts; the triggers of migration 0003 keep
+//! `posts.votes` in step within the same statement.
+
+use sqlx::PgExecutor;
+
+use crate::error::AppError;
+use crate::model::VoteDirection;
+use crate::server::db::{post, violated_constraint};
+
+/// Adds or removes `user_id`'s vote on `post_id`. 404 when the post is missing or hidden (checked
+/// first), 409 when voting twice, 404 when removing a vote that does not exist.
+#[tracing::instrument(skip(executor))]
+pub async fn cast(
+    executor: impl PgExecutor<'_> + Copy,
+    user_id: i64,
+    post_id: i64,
+    direction: VoteDirection,
+) -> Result<(), AppError> {
+    if !post::is_visible(executor, post_id, user_id).await? {
+        return Err(AppError::NotFound(format!(
+            "Post with id: {post_id} does not exist"
+        )));
+    }
+    match direction {
+        VoteDirection::Add => {
+            let inserted = sqlx::query!(
+                r#"insert into votes (user_id, post_id) values ($1, $2)
+                   on conflict on constraint votes_pkey do nothing"#,
+                user_id,
+                post_id
+            )
+            .execute(executor)
+            .await
+            .map_err(|error| match violated_constraint(&error) {
+                // The post was deleted between the check above and the insert.
+                Some("votes_post_id_fkey") => {
+                    AppError::NotFound(format!("Post with id: {post_id} does not exist"))
+                }
+                _ => AppError::from_db(error),
+            })?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(AppError::conflict(
+                    "post_id",
+                    format!("user {user_id} has already voted on post {post_id}"),
+                ));
+            }
+        }
+        VoteDirection::Remove => {
+            let deleted = sqlx::query!(
+                "delete from votes where user_id = $1 and post_id = $2",
+                user_id,
+                post_id
+            )
+            .execute(executor)
+            .await?
+            .rows_affected();
+            if deleted == 0 {
+                return Err(AppError::NotFound("Vote does not exist".to_owned()));
+            }
+        }
+    }
+    Ok(())
+}

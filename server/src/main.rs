@@ -1,0 +1,28 @@
+//! The Postboard binary: read the configuration, start tracing, connect and migrate, serve.
+
+use app::server::Config;
+use leptos::config::get_configuration;
+use server::{startup, telemetry};
+
+#[tokio::main]
+async fn main() {
+    // `.env` is for development; in production the environment is set by the deployment.
+    let _ = dotenvy::dotenv();
+    telemetry::init();
+    let config = Config::from_env().unwrap_or_else(|error| {
+        eprintln!("postboard: cannot start: {error}");
+        std::process::exit(2);
+    });
+    let leptos = get_configuration(None).expect("Leptos options: run through cargo-leptos or set LEPTOS_* variables");
+    let pool = startup::connect(&config)
+        .await
+        .unwrap_or_else(|error| {
+            eprintln!("postboard: cannot start: {error}");
+            std::process::exit(2);
+        });
+    let state = app::server::AppState::new(pool, config, leptos.leptos_options);
+    if let Err(error) = startup::serve(state).await {
+        eprintln!("postboard: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,124 @@
+//! Cross-cutting request handling: refusing cross-site state changes made with the session
+//! cookie, renewing an expired access cookie from the refresh cookie, and security headers.
+
+use app::server::auth::session;
+use app::server::AppState;
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+
+use app::AppError;
+
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
+fn has_session_cookie(state: &AppState, jar: &CookieJar) -> bool {
+    let (access, refresh) = session::cookie_names(&state.config);
+    jar.get(access).is_some() || jar.get(refresh).is_some()
+}
+
+/// Whether the request says it comes from another site: `Sec-Fetch-Site: cross-site`, or an
+/// `Origin` whose host is not this server's.
+fn is_cross_site(request: &Request) -> bool {
+    let headers = request.headers();
+    if let Some(site) = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok()) {
+        return site == "cross-site";
+    }
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Refuses (403) a state-changing request that is authenticated by the session cookie and comes
+/// from another site. SameSite=Lax already keeps the cookie off most such requests; this covers
+/// the rest (older browsers, same-site subdomains). Bearer-token requests are not affected: a
+/// browser never attaches those by itself.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_state_change = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if is_state_change
+        && !request.headers().contains_key(AUTHORIZATION)
+        && has_session_cookie(&state, &CookieJar::from_headers(request.headers()))
+        && is_cross_site(&request)
+    {
+        tracing::warn!(path = %request.uri().path(), "cross-site cookie request refused");
+        return AppError::Forbidden("Cross-site request refused".to_owned()).into_response();
+    }
+    next.run(request).await
+}
+
+/// When a browser request carries a refresh cookie but its access cookie has expired, rotates
+/// the refresh token and lets the request continue as logged in, sending the new cookies back.
+/// A refresh token that no longer works clears both cookies.
+pub async fn renew_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_page_or_rpc = !path.starts_with("/api/") && !path.starts_with("/pkg/") && path != "/favicon.ico";
+    if !is_page_or_rpc || request.headers().contains_key(AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let (access_name, refresh_name) = session::cookie_names(&state.config);
+    let jar = CookieJar::from_headers(request.headers());
+    let refresh = match (jar.get(access_name), jar.get(refresh_name)) {
+        (None, Some(refresh)) if !refresh.value().is_empty() => refresh.value().to_owned(),
+        _ => return next.run(request).await,
+    };
+    let cookies = match session::refresh(&state, &refresh).await {
+        Ok((token, _)) => {
+            // The rest of this request sees the new access token, as the next ones will.
+            let renewed = jar.add(axum_extra::extract::cookie::Cookie::new(
+                access_name,
+                token.access_token.clone(),
+            ));
+            let header = renewed
+                .iter()
+                .map(|cookie| format!("{}={}", cookie.name(), cookie.value()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            if let Ok(value) = HeaderValue::from_str(&header) {
+                request.headers_mut().insert(COOKIE, value);
+            }
+            session::session_cookies(&state.config, &token)
+        }
+        Err(AppError::InvalidToken) => session::cleared_cookies(&state.config),
+        // The database is down or similar: leave the cookies alone and carry on anonymously.
+        Err(_) => return next.run(request).await,
+    };
+    let mut response = next.run(request).await;
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Headers every response carries.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
+    response
+}

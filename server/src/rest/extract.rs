@@ -1,0 +1,234 @@
+//! Extractors for the REST API whose rejections are the API's own errors: 422 with FastAPI's
+//! `{loc, msg, type}` entries for a malformed body, path id or query number (Axum's defaults
+//! would be 400/415 with plain-text bodies), 413 for an oversized body.
+
+use app::{AppError, FieldError, FieldErrors};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Parsed whatever the `Content-Type` says (as FastAPI does), so a client that
+/// forgets the header still gets a useful answer.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(request, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The raw body, or 413 when it is over the limit.
+pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::Validation(
+                FieldError::at(&["body"], "value_error", "The request body could not be read")
+                    .into(),
+            )
+        }
+    })
+}
+
+/// Cuts serde_json's " at line L column C" suffix.
+fn without_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+/// Deserialises a JSON body, turning serde's error into a 422 entry that names the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::Validation(
+            FieldError::at(&["body"], "missing", "Field required").into(),
+        ));
+    }
+    let invalid = |path: &str, error: &serde_json::Error| {
+        AppError::Validation(FieldErrors::from(json_error(path, error)))
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| invalid(&error.path().to_string(), error.inner()))?;
+    deserializer.end().map_err(|error| invalid("", &error))?;
+    Ok(value)
+}
+
+fn json_error(path: &str, error: &serde_json::Error) -> FieldError {
+    use serde_json::error::Category;
+
+    let mut loc: Vec<String> = vec!["body".to_owned()];
+    loc.extend(
+        path.split('.')
+            .filter(|part| !part.is_empty() && *part != "?")
+            .map(str::to_owned),
+    );
+    let message = without_position(&error.to_string()).to_owned();
+    let (kind, msg) = match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            ("json_invalid", format!("JSON decode error: {message}"))
+        }
+        Category::Data => {
+            if let Some(field) = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.strip_suffix('`'))
+            {
+                loc.push(field.to_owned());
+                ("missing", "Field required".to_owned())
+            } else if loc.len() == 1 && message.contains("expected struct") {
+                (
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from".to_owned(),
+                )
+            } else if message.contains("expected a string") {
+                ("string_type", "Input should be a valid string".to_owned())
+            } else if message.contains("expected a boolean") {
+                ("bool_type", "Input should be a valid boolean".to_owned())
+            } else if message.contains("expected i64") || message.contains("integer") {
+                ("int_type", "Input should be a valid integer".to_owned())
+            } else {
+                ("value_error", message)
+            }
+        }
+    };
+    FieldError { loc, msg, kind: kind.to_owned() }
+}
+
+/// The `{id}` segment of a path, as a 64-bit integer.
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let invalid = || {
+            AppError::Validation(
+                FieldError::at(
+                    &["path", "id"],
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                )
+                .into(),
+            )
+        };
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid())?;
+        raw.parse::<i64>().map(PathId).map_err(|_| invalid())
+    }
+}
+
+/// The decoded `name=value` pairs of a query string or form body; a repeated name keeps its
+/// last value.
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    /// Decodes `application/x-www-form-urlencoded` text.
+    pub fn parse(raw: &[u8]) -> Self {
+        Self(serde_urlencoded::from_bytes(raw).unwrap_or_default())
+    }
+
+    /// The last value given for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A required text field of a form body.
+    pub fn required(&self, name: &str, errors: &mut FieldErrors) -> Option<String> {
+        let value = self.get(name).map(str::to_owned);
+        if value.is_none() {
+            errors.push(FieldError::body(name, "missing", "Field required"));
+        }
+        value
+    }
+
+    /// An optional integer query parameter.
+    pub fn integer(&self, name: &str, default: i64, errors: &mut FieldErrors) -> i64 {
+        match self.get(name) {
+            None => default,
+            Some(raw) => raw.trim().parse::<i64>().unwrap_or_else(|_| {
+                errors.push(FieldError::at(
+                    &["query", name],
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                ));
+                default
+            }),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Pairs {
+    type Rejection = AppError;
+
+    /// The query string's pairs.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::parse(parts.uri.query().unwrap_or_default().as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Sample {
+        title: String,
+        published: bool,
+    }
+
+    fn first_error(body: &str) -> FieldError {
+        match parse_json::<Sample>(body.as_bytes()) {
+            Err(AppError::Validation(errors)) => errors.0[0].clone(),
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_reported_at_its_location() {
+        let error = first_error(r#"{"published": true}"#);
+        assert_eq!(error.loc, ["body", "title"]);
+        assert_eq!(error.kind, "missing");
+    }
+
+    #[test]
+    fn a_mistyped_field_is_reported_at_its_location() {
+        let error = first_error(r#"{"title": 5, "published": true}"#);
+        assert_eq!(error.loc, ["body", "title"]);
+        assert_eq!(error.kind, "string_type");
+    }
+
+    #[test]
+    fn malformed_json_is_a_decode_error() {
+        assert_eq!(first_error(r#"{"title": "#).kind, "json_invalid");
+        assert_eq!(first_error(r#"{"title": "a", "published": true} trailing"#).kind, "json_invalid");
+    }
+
+    #[test]
+    fn an_empty_body_is_a_missing_body() {
+        assert_eq!(first_error("  ").loc, ["body"]);
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_reported_as_such() {
+        assert_eq!(first_error("[1, 2]").kind, "model_attributes_type");
+    }
+
+    #[test]
+    fn query_numbers_that_are_not_integers_are_reported() {
+        let pairs = Pairs::parse(b"limit=ten&skip=2");
+        let mut errors = FieldErrors::default();
+        assert_eq!(pairs.integer("skip", 0, &mut errors), 2);
+        pairs.integer("limit", 10, &mut errors);
+        assert_eq!(errors.0[0].loc, ["query", "limit"]);
+    }
+}

@@ -1,0 +1,77 @@
+//! `/api/users`: sign up, look a user up, and "me".
+
+use app::model::{Credentials, User};
+use app::server::auth::{account, AuthUser};
+use app::server::{db, AppState};
+use app::AppError;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::rest::extract::{ApiJson, PathId};
+use crate::rest::{ErrorBody, ValidationErrorBody};
+
+/// The users router (tag `users`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user))
+        .route("/users", axum::routing::post(create_user))
+        .routes(routes!(current_user))
+        .routes(routes!(get_user))
+}
+
+/// Sign up.
+#[utoipa::path(
+    post, path = "/users/", tag = "users",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Account created", body = User),
+        (status = 409, description = "E-mail already registered", body = ErrorBody),
+        (status = 422, description = "Invalid e-mail or password", body = ValidationErrorBody),
+    )
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<User>), AppError> {
+    let user = account::register(&state, &credentials).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// The caller's own account.
+#[utoipa::path(
+    get, path = "/users/me", tag = "users",
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = User),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+    )
+)]
+pub async fn current_user(AuthUser(user): AuthUser) -> Json<User> {
+    Json(user)
+}
+
+/// Look a user up by id (requires a token: ids must not be walkable by strangers).
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
+    )
+)]
+pub async fn get_user(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+    PathId(id): PathId,
+) -> Result<Json<User>, AppError> {
+    db::user::find(&state.pool, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("User with id: {id} does not exist")))
+}

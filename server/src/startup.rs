@@ -1,0 +1,127 @@
+//! Building and serving the app. `router` is the single place the whole HTTP surface is put
+//! together; the binary and the tests both call it.
+
+use std::time::Duration;
+
+use app::server::{AppState, Config};
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::middleware;
+use crate::rest;
+
+/// Longest a request may take before the server answers 408 instead.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The migrations of `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Opens the pool (bounded, with a short acquire timeout so an exhausted pool is a quick 503)
+/// and applies pending migrations.
+pub async fn connect(config: &Config) -> Result<PgPool, String> {
+    let pool = PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(config.database_acquire_timeout)
+        .connect(config.database_url.expose())
+        .await
+        .map_err(|error| format!("cannot connect to the database at DATABASE_URL: {error}"))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|error| format!("cannot apply database migrations: {error}"))?;
+    Ok(pool)
+}
+
+/// The whole app: health checks, the REST API under `/api`, server functions under `/rpc`, the
+/// server-rendered pages, and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(rest::router())
+        .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::renew_session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Binds the configured address and serves until SIGINT or SIGTERM, then lets in-flight
+/// requests finish.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+
+    let addr = state.leptos_options.site_addr;
+    // Leptos streams a page in two writes; without TCP_NODELAY the second waits for a delayed
+    // ACK (~40 ms a page).
+    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!(%addr, "listening on http://{addr}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Liveness: the process is up.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers.
+async fn readyz(State(pool): State<PgPool>) -> (StatusCode, Json<serde_json::Value>) {
+    let probe = tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(&pool));
+    match probe.await {
+        Ok(Ok(_)) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "detail": "database unreachable" })),
+        ),
+    }
+}
