@@ -74,7 +74,12 @@ pub fn App() -> impl IntoView {
         },
         |_| current_user(),
     );
-    provide_context(Session { login, logout, register, user });
+    provide_context(Session {
+        login,
+        logout,
+        register,
+        user,
+    });
 
     // Marks the page once the WASM has taken over (effects never run on the server); browser
     // tests wait for it before using anything interactive.

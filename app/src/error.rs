@@ -3,9 +3,9 @@
 //! responses) live in the nested `ssr` module. Internal causes never leave the server: they are
 //! logged where they are converted and replaced by a generic message.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// One problem with one input, in the shape FastAPI uses for 422 bodies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,6 +278,9 @@ mod tests {
         let mut errors = FieldErrors::default();
         errors.push(FieldError::body("title", "missing", "Field required"));
         errors.push(FieldError::body("content", "missing", "Field required"));
-        assert_eq!(errors.messages_for("title").collect::<Vec<_>>(), ["Field required"]);
+        assert_eq!(
+            errors.messages_for("title").collect::<Vec<_>>(),
+            ["Field required"]
+        );
     }
 }

@@ -13,13 +13,12 @@ async fn main() {
         eprintln!("postboard: cannot start: {error}");
         std::process::exit(2);
     });
-    let leptos = get_configuration(None).expect("Leptos options: run through cargo-leptos or set LEPTOS_* variables");
-    let pool = startup::connect(&config)
-        .await
-        .unwrap_or_else(|error| {
-            eprintln!("postboard: cannot start: {error}");
-            std::process::exit(2);
-        });
+    let leptos = get_configuration(None)
+        .expect("Leptos options: run through cargo-leptos or set LEPTOS_* variables");
+    let pool = startup::connect(&config).await.unwrap_or_else(|error| {
+        eprintln!("postboard: cannot start: {error}");
+        std::process::exit(2);
+    });
     let state = app::server::AppState::new(pool, config, leptos.leptos_options);
     if let Err(error) = startup::serve(state).await {
         eprintln!("postboard: {error}");

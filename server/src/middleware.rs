@@ -29,7 +29,10 @@ fn is_cross_site(request: &Request) -> bool {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
     origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
@@ -43,7 +46,10 @@ pub async fn refuse_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    let is_state_change = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let is_state_change = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if is_state_change
         && !request.headers().contains_key(AUTHORIZATION)
         && has_session_cookie(&state, &CookieJar::from_headers(request.headers()))
@@ -64,7 +70,8 @@ pub async fn renew_session(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let is_page_or_rpc = !path.starts_with("/api/") && !path.starts_with("/pkg/") && path != "/favicon.ico";
+    let is_page_or_rpc =
+        !path.starts_with("/api/") && !path.starts_with("/pkg/") && path != "/favicon.ico";
     if !is_page_or_rpc || request.headers().contains_key(AUTHORIZATION) {
         return next.run(request).await;
     }

@@ -19,6 +19,9 @@ use tower_http::trace::TraceLayer;
 use crate::middleware;
 use crate::rest;
 
+/// Largest request body accepted (a post is at most 20,000 characters, ~80 KB of UTF-8).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// Longest a request may take before the server answers 408 instead.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -61,6 +64,7 @@ pub fn router(state: AppState) -> Router {
             middleware::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -116,7 +120,10 @@ async fn healthz() -> Json<serde_json::Value> {
 
 /// Readiness: the database answers.
 async fn readyz(State(pool): State<PgPool>) -> (StatusCode, Json<serde_json::Value>) {
-    let probe = tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(&pool));
+    let probe = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("select 1").execute(&pool),
+    );
     match probe.await {
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         _ => (

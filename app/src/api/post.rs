@@ -64,7 +64,12 @@ pub async fn create_post(
         async {
             let state = state()?;
             let owner = require_caller(&state).await?;
-            let post = NewPost { title, content, published: published.is_some() }.validate()?;
+            let post = NewPost {
+                title,
+                content,
+                published: published.is_some(),
+            }
+            .validate()?;
             let created = db::post::insert(&state.pool, owner.id, &post).await?;
             leptos_axum::redirect(&format!("/posts/{}", created.id));
             Ok(created)
@@ -89,7 +94,12 @@ pub async fn update_post(
         async {
             let state = state()?;
             let owner = require_caller(&state).await?;
-            let post = NewPost { title, content, published: published.is_some() }.validate()?;
+            let post = NewPost {
+                title,
+                content,
+                published: published.is_some(),
+            }
+            .validate()?;
             let changes = ValidChanges::replacing(post);
             let updated = db::post::update(&state.pool, id, owner.id, &changes).await?;
             leptos_axum::redirect(&format!("/posts/{}", updated.id));

@@ -23,7 +23,11 @@ fn excerpt(content: &str) -> String {
 /// A post summary.
 #[component]
 pub fn PostCard(post: PostOut, #[prop(into)] can_vote: Signal<bool>) -> impl IntoView {
-    let PostOut { post, votes, has_voted } = post;
+    let PostOut {
+        post,
+        votes,
+        has_voted,
+    } = post;
     let href = format!("/posts/{}", post.id);
     view! {
         <article class="post-card" data-post-id=post.id>

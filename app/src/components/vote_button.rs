@@ -37,7 +37,10 @@ pub fn VoteButton(
         count.update(|n| *n += if adding { 1 } else { -1 });
         problem.set(None);
         action.dispatch(CastVote {
-            vote: VoteInput { post_id, dir: i64::from(adding) },
+            vote: VoteInput {
+                post_id,
+                dir: i64::from(adding),
+            },
         });
     };
 

@@ -26,7 +26,9 @@ impl Email {
             return Err(invalid("value is not a valid email address: it is empty"));
         }
         if char_len(value) > Self::MAX_LEN {
-            return Err(invalid("value is not a valid email address: it is too long"));
+            return Err(invalid(
+                "value is not a valid email address: it is too long",
+            ));
         }
         let Some((local, domain)) = value.split_once('@') else {
             return Err(invalid(
@@ -179,22 +181,44 @@ mod tests {
 
     #[test]
     fn an_email_is_trimmed_and_keeps_its_case() {
-        assert_eq!(Email::parse("  Ann@Example.com ").unwrap().as_str(), "Ann@Example.com");
+        assert_eq!(
+            Email::parse("  Ann@Example.com ").unwrap().as_str(),
+            "Ann@Example.com"
+        );
     }
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for bad in ["", "ann", "@example.com", "ann@", "ann@example", "a b@example.com", "a@b@c.com", "ann@.com", "ann@example..com"] {
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ann@.com",
+            "ann@example..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
     #[test]
     fn passwords_are_measured_in_characters_not_bytes() {
-        assert!(Password::parse("ééééééé").is_err(), "7 characters is too short");
-        assert!(Password::parse("éééééééé").is_ok(), "8 characters is enough");
+        assert!(
+            Password::parse("ééééééé").is_err(),
+            "7 characters is too short"
+        );
+        assert!(
+            Password::parse("éééééééé").is_ok(),
+            "8 characters is enough"
+        );
         assert!(Password::parse(&"é".repeat(128)).is_ok());
-        assert_eq!(Password::parse(&"a".repeat(129)).unwrap_err().kind, "string_too_long");
+        assert_eq!(
+            Password::parse(&"a".repeat(129)).unwrap_err().kind,
+            "string_too_long"
+        );
     }
 
     #[test]
@@ -208,12 +232,18 @@ mod tests {
         assert_eq!(Title::parse("  hello ").unwrap().into_inner(), "hello");
         assert_eq!(Title::parse("   ").unwrap_err().kind, "string_too_short");
         assert!(Title::parse(&format!(" {} ", "t".repeat(300))).is_ok());
-        assert_eq!(Title::parse(&"t".repeat(301)).unwrap_err().kind, "string_too_long");
+        assert_eq!(
+            Title::parse(&"t".repeat(301)).unwrap_err().kind,
+            "string_too_long"
+        );
     }
 
     #[test]
     fn content_is_kept_as_written_and_bounded() {
-        assert_eq!(Content::parse("  indented").unwrap().into_inner(), "  indented");
+        assert_eq!(
+            Content::parse("  indented").unwrap().into_inner(),
+            "  indented"
+        );
         assert!(Content::parse("\n\t").is_err());
         assert!(Content::parse(&"c".repeat(20_000)).is_ok());
         assert!(Content::parse(&"c".repeat(20_001)).is_err());

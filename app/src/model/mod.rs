@@ -10,7 +10,7 @@ pub mod vote;
 
 pub use field::{Content, Email, Password, Title};
 pub use page::{Page, PostQuery, MAX_PAGE_SIZE};
-pub use post::{ValidChanges, ValidPost};
 pub use post::{NewPost, Post, PostChanges, PostOut};
+pub use post::{ValidChanges, ValidPost};
 pub use user::{Credentials, Token, User};
 pub use vote::{VoteDirection, VoteInput, VoteOutcome};

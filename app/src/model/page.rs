@@ -88,7 +88,10 @@ impl<T> Page<T> {
         let limit = usize::try_from(limit).unwrap_or_default();
         let has_more = rows.len() > limit;
         rows.truncate(limit);
-        Self { items: rows, has_more }
+        Self {
+            items: rows,
+            has_more,
+        }
     }
 }
 
@@ -98,15 +101,23 @@ mod tests {
 
     #[test]
     fn the_limit_is_capped_at_one_hundred() {
-        let query = PostQuery { limit: 1000, ..PostQuery::default() }.validate().unwrap();
+        let query = PostQuery {
+            limit: 1000,
+            ..PostQuery::default()
+        }
+        .validate()
+        .unwrap();
         assert_eq!(query.limit, MAX_PAGE_SIZE);
     }
 
     #[test]
     fn negative_limit_and_skip_are_both_reported() {
-        let Err(AppError::Validation(errors)) =
-            PostQuery { limit: -1, skip: -1, search: String::new() }.validate()
-        else {
+        let Err(AppError::Validation(errors)) = PostQuery {
+            limit: -1,
+            skip: -1,
+            search: String::new(),
+        }
+        .validate() else {
             panic!("expected 422")
         };
         assert_eq!(errors.0.len(), 2);
@@ -115,8 +126,26 @@ mod tests {
 
     #[test]
     fn a_page_knows_whether_more_rows_follow() {
-        assert_eq!(Page::from_overfetch(vec![1, 2, 3], 2), Page { items: vec![1, 2], has_more: true });
-        assert_eq!(Page::from_overfetch(vec![1, 2], 2), Page { items: vec![1, 2], has_more: false });
-        assert_eq!(Page::from_overfetch(vec![1], 0), Page { items: vec![], has_more: true });
+        assert_eq!(
+            Page::from_overfetch(vec![1, 2, 3], 2),
+            Page {
+                items: vec![1, 2],
+                has_more: true
+            }
+        );
+        assert_eq!(
+            Page::from_overfetch(vec![1, 2], 2),
+            Page {
+                items: vec![1, 2],
+                has_more: false
+            }
+        );
+        assert_eq!(
+            Page::from_overfetch(vec![1], 0),
+            Page {
+                items: vec![],
+                has_more: true
+            }
+        );
     }
 }

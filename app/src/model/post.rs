@@ -61,7 +61,9 @@ impl NewPost {
     pub fn validate(self) -> Result<ValidPost, AppError> {
         let mut errors = FieldErrors::default();
         let title = Title::parse(&self.title).map_err(|e| errors.push(e)).ok();
-        let content = Content::parse(&self.content).map_err(|e| errors.push(e)).ok();
+        let content = Content::parse(&self.content)
+            .map_err(|e| errors.push(e))
+            .ok();
         match (title, content) {
             (Some(title), Some(content)) => Ok(ValidPost {
                 title,
@@ -131,8 +133,14 @@ mod tests {
 
     #[test]
     fn a_new_post_reports_every_broken_rule() {
-        let post = NewPost { title: " ".into(), content: "".into(), published: true };
-        let Err(AppError::Validation(errors)) = post.validate() else { panic!("expected 422") };
+        let post = NewPost {
+            title: " ".into(),
+            content: "".into(),
+            published: true,
+        };
+        let Err(AppError::Validation(errors)) = post.validate() else {
+            panic!("expected 422")
+        };
         let fields: Vec<_> = errors.0.iter().map(|e| e.field().to_owned()).collect();
         assert_eq!(fields, ["title", "content"]);
     }
@@ -147,7 +155,11 @@ mod tests {
                 published: true,
                 created_at: Utc::now(),
                 owner_id: 2,
-                owner: User { id: 2, email: "a@b.co".into(), created_at: Utc::now() },
+                owner: User {
+                    id: 2,
+                    email: "a@b.co".into(),
+                    created_at: Utc::now(),
+                },
             },
             votes: 3,
             has_voted: false,

@@ -29,7 +29,9 @@ mod tests {
 
     #[test]
     fn timestamps_are_written_with_micros_and_an_explicit_utc_offset() {
-        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 11, 27, 14).unwrap()
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 25, 11, 27, 14)
+            .unwrap()
             + chrono::Duration::microseconds(645_904);
         let json = serde_json::to_string(&Stamped { at }).unwrap();
         assert_eq!(json, r#"{"at":"2026-11-25T11:27:14.645904+00:00"}"#);

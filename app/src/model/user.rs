@@ -38,7 +38,9 @@ impl Credentials {
     pub fn validate(&self) -> Result<(Email, Password), AppError> {
         let mut errors = FieldErrors::default();
         let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
-        let password = Password::parse(&self.password).map_err(|e| errors.push(e)).ok();
+        let password = Password::parse(&self.password)
+            .map_err(|e| errors.push(e))
+            .ok();
         match (email, password) {
             (Some(email), Some(password)) => Ok((email, password)),
             _ => Err(AppError::Validation(errors)),

@@ -50,7 +50,9 @@ impl VoteOutcome {
             VoteDirection::Add => "successfully added vote",
             VoteDirection::Remove => "successfully deleted vote",
         };
-        Self { message: message.to_owned() }
+        Self {
+            message: message.to_owned(),
+        }
     }
 }
 
@@ -60,9 +62,20 @@ mod tests {
 
     #[test]
     fn only_zero_and_one_are_directions() {
-        assert_eq!(VoteInput { post_id: 1, dir: 1 }.direction().unwrap(), VoteDirection::Add);
-        assert_eq!(VoteInput { post_id: 1, dir: 0 }.direction().unwrap(), VoteDirection::Remove);
+        assert_eq!(
+            VoteInput { post_id: 1, dir: 1 }.direction().unwrap(),
+            VoteDirection::Add
+        );
+        assert_eq!(
+            VoteInput { post_id: 1, dir: 0 }.direction().unwrap(),
+            VoteDirection::Remove
+        );
         assert!(VoteInput { post_id: 1, dir: 2 }.direction().is_err());
-        assert!(VoteInput { post_id: 1, dir: -1 }.direction().is_err());
+        assert!(VoteInput {
+            post_id: 1,
+            dir: -1
+        }
+        .direction()
+        .is_err());
     }
 }

@@ -49,7 +49,11 @@ pub fn EditorPage() -> impl IntoView {
 }
 
 /// The message of a client-side check, once the field has been touched.
-fn check<T>(touched: bool, value: &str, parse: fn(&str) -> Result<T, crate::FieldError>) -> Option<String> {
+fn check<T>(
+    touched: bool,
+    value: &str,
+    parse: fn(&str) -> Result<T, crate::FieldError>,
+) -> Option<String> {
     if !touched {
         return None;
     }
@@ -70,13 +74,16 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
     let content_problem =
         Memo::new(move |_| check(content_touched.get(), &content.get(), Content::parse));
     let server_error = Signal::derive(move || {
-        let result = if editing.is_some() { update.value().get().map(|r| r.map(|_| ())) } else { create.value().get().map(|r| r.map(|_| ())) };
+        let result = if editing.is_some() {
+            update.value().get().map(|r| r.map(|_| ()))
+        } else {
+            create.value().get().map(|r| r.map(|_| ()))
+        };
         result.and_then(Result::err)
     });
     let pending = Signal::derive(move || create.pending().get() || update.pending().get());
-    let is_invalid = move || {
-        Title::parse(&title.get()).is_err() || Content::parse(&content.get()).is_err()
-    };
+    let is_invalid =
+        move || Title::parse(&title.get()).is_err() || Content::parse(&content.get()).is_err();
 
     let fields = view! {
         <label for="title">"Title"</label>

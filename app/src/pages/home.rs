@@ -21,7 +21,11 @@ pub fn HomePage() -> impl IntoView {
         move || (search.get(), page.get()),
         |(search, page)| {
             list_posts(
-                PostQuery { limit: PAGE_SIZE, skip: (page - 1) * PAGE_SIZE, search },
+                PostQuery {
+                    limit: PAGE_SIZE,
+                    skip: (page - 1) * PAGE_SIZE,
+                    search,
+                },
                 false,
             )
         },

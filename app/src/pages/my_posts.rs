@@ -21,7 +21,11 @@ pub fn MyPostsPage() -> impl IntoView {
         move || page.get(),
         |page| {
             list_posts(
-                PostQuery { limit: PAGE_SIZE, skip: (page - 1) * PAGE_SIZE, search: String::new() },
+                PostQuery {
+                    limit: PAGE_SIZE,
+                    skip: (page - 1) * PAGE_SIZE,
+                    search: String::new(),
+                },
                 true,
             )
         },

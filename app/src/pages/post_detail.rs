@@ -16,7 +16,12 @@ use crate::model::PostOut;
 /// The post id from the URL, if it is a number.
 pub fn use_post_id() -> Memo<Option<i64>> {
     let params = use_params_map();
-    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()))
+    Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    })
 }
 
 /// The post page.
@@ -28,7 +33,9 @@ pub fn PostPage() -> impl IntoView {
         |id| async move {
             match id {
                 Some(id) => get_post(id).await,
-                None => Err(AppError::NotFound("There is no post at this address".to_owned())),
+                None => Err(AppError::NotFound(
+                    "There is no post at this address".to_owned(),
+                )),
             }
         },
     );
@@ -48,9 +55,14 @@ pub fn PostPage() -> impl IntoView {
 fn PostView(post: PostOut) -> impl IntoView {
     let session = use_session();
     let delete = ServerAction::<DeletePost>::new();
-    let PostOut { post, votes, has_voted } = post;
+    let PostOut {
+        post,
+        votes,
+        has_voted,
+    } = post;
     let owner_id = post.owner_id;
-    let is_owner = Signal::derive(move || session.current().is_some_and(|user| user.id == owner_id));
+    let is_owner =
+        Signal::derive(move || session.current().is_some_and(|user| user.id == owner_id));
     let can_vote = Signal::derive(move || session.current().is_some());
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let id = post.id;

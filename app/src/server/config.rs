@@ -30,7 +30,10 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{name} is not set: {hint}")]
-    Missing { name: &'static str, hint: &'static str },
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
     #[error("{name} is invalid: {hint}")]
     Invalid { name: &'static str, hint: String },
 }
@@ -154,7 +157,9 @@ mod tests {
 
     #[test]
     fn a_short_jwt_secret_refuses_to_start_and_says_what_to_set() {
-        let message = config_from(&[URL, ("JWT_SECRET", "too-short")]).unwrap_err().to_string();
+        let message = config_from(&[URL, ("JWT_SECRET", "too-short")])
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("JWT_SECRET is invalid"), "{message}");
         assert!(message.contains("at least 32 bytes"), "{message}");
     }

@@ -53,12 +53,18 @@ pub struct RefreshRequest {
         (status = 422, description = "Missing field, or not a form", body = ValidationErrorBody),
     )
 )]
-pub async fn login(State(state): State<AppState>, request: Request) -> Result<Json<Token>, AppError> {
+pub async fn login(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<Token>, AppError> {
     let form = Pairs::parse(&read_body(request, &state).await?);
     let mut errors = FieldErrors::default();
     let username = form.required("username", &mut errors);
     let password = form.required("password", &mut errors);
-    if form.get("grant_type").is_some_and(|grant| grant != "password") {
+    if form
+        .get("grant_type")
+        .is_some_and(|grant| grant != "password")
+    {
         errors.push(FieldError::body(
             "grant_type",
             "string_pattern_mismatch",

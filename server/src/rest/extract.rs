@@ -24,16 +24,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// The raw body, or 413 when it is over the limit.
 pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, AppError> {
-    Bytes::from_request(request, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::Validation(
-                FieldError::at(&["body"], "value_error", "The request body could not be read")
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::Validation(
+                    FieldError::at(
+                        &["body"],
+                        "value_error",
+                        "The request body could not be read",
+                    )
                     .into(),
-            )
-        }
-    })
+                )
+            }
+        })
 }
 
 /// Cuts serde_json's " at line L column C" suffix.
@@ -46,6 +52,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::Validation(
             FieldError::at(&["body"], "missing", "Field required").into(),
+        ));
+    }
+    // Every body of this API is an object; serde would also accept a struct as an array.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(AppError::Validation(
+            FieldError::at(
+                &["body"],
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+            )
+            .into(),
         ));
     }
     let invalid = |path: &str, error: &serde_json::Error| {
@@ -79,11 +97,6 @@ fn json_error(path: &str, error: &serde_json::Error) -> FieldError {
             {
                 loc.push(field.to_owned());
                 ("missing", "Field required".to_owned())
-            } else if loc.len() == 1 && message.contains("expected struct") {
-                (
-                    "model_attributes_type",
-                    "Input should be a valid dictionary or object to extract fields from".to_owned(),
-                )
             } else if message.contains("expected a string") {
                 ("string_type", "Input should be a valid string".to_owned())
             } else if message.contains("expected a boolean") {
@@ -95,7 +108,11 @@ fn json_error(path: &str, error: &serde_json::Error) -> FieldError {
             }
         }
     };
-    FieldError { loc, msg, kind: kind.to_owned() }
+    FieldError {
+        loc,
+        msg,
+        kind: kind.to_owned(),
+    }
 }
 
 /// The `{id}` segment of a path, as a 64-bit integer.
@@ -171,7 +188,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Pairs {
 
     /// The query string's pairs.
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::parse(parts.uri.query().unwrap_or_default().as_bytes()))
+        Ok(Self::parse(
+            parts.uri.query().unwrap_or_default().as_bytes(),
+        ))
     }
 }
 
@@ -210,7 +229,10 @@ mod tests {
     #[test]
     fn malformed_json_is_a_decode_error() {
         assert_eq!(first_error(r#"{"title": "#).kind, "json_invalid");
-        assert_eq!(first_error(r#"{"title": "a", "published": true} trailing"#).kind, "json_invalid");
+        assert_eq!(
+            first_error(r#"{"title": "a", "published": true} trailing"#).kind,
+            "json_invalid"
+        );
     }
 
     #[test]

@@ -96,7 +96,9 @@ async fn method_not_allowed() -> axum::response::Response {
     use axum::response::IntoResponse;
     (
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(ErrorBody { detail: "Method Not Allowed".to_owned() }),
+        axum::Json(ErrorBody {
+            detail: "Method Not Allowed".to_owned(),
+        }),
     )
         .into_response()
 }

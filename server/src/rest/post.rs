@@ -17,10 +17,7 @@ use crate::rest::{ErrorBody, ValidationErrorBody};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_posts, create_post))
-        .route(
-            "/posts",
-            axum::routing::get(list_posts).post(create_post),
-        )
+        .route("/posts", axum::routing::get(list_posts).post(create_post))
         .routes(routes!(get_post, replace_post, update_post, delete_post))
 }
 
@@ -53,8 +50,14 @@ pub async fn list_posts(
     pairs: Pairs,
 ) -> Result<Json<Vec<PostOut>>, AppError> {
     let query = post_query(&pairs)?;
-    let posts =
-        db::post::list(&state.pool, Some(user.id), &query.search, query.limit, query.skip).await?;
+    let posts = db::post::list(
+        &state.pool,
+        Some(user.id),
+        &query.search,
+        query.limit,
+        query.skip,
+    )
+    .await?;
     Ok(Json(posts))
 }
 
@@ -123,7 +126,9 @@ pub async fn replace_post(
     ApiJson(post): ApiJson<NewPost>,
 ) -> Result<Json<Post>, AppError> {
     let changes = ValidChanges::replacing(post.validate()?);
-    Ok(Json(db::post::update(&state.pool, id, user.id, &changes).await?))
+    Ok(Json(
+        db::post::update(&state.pool, id, user.id, &changes).await?,
+    ))
 }
 
 /// Change some of a post's fields. Owner only.
@@ -147,7 +152,9 @@ pub async fn update_post(
     ApiJson(changes): ApiJson<PostChanges>,
 ) -> Result<Json<Post>, AppError> {
     let changes = changes.validate()?;
-    Ok(Json(db::post::update(&state.pool, id, user.id, &changes).await?))
+    Ok(Json(
+        db::post::update(&state.pool, id, user.id, &changes).await?,
+    ))
 }
 
 /// Delete a post and its votes. Owner only.

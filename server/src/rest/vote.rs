@@ -40,5 +40,8 @@ pub async fn cast_vote(
 ) -> Result<(StatusCode, Json<VoteOutcome>), AppError> {
     let direction = vote.direction()?;
     db::vote::cast(&state.pool, user.id, vote.post_id, direction).await?;
-    Ok((StatusCode::CREATED, Json(VoteOutcome::for_direction(direction))))
+    Ok((
+        StatusCode::CREATED,
+        Json(VoteOutcome::for_direction(direction)),
+    ))
 }

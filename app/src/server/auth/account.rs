@@ -19,7 +19,11 @@ pub async fn register(state: &AppState, credentials: &Credentials) -> Result<Use
 /// Checks an e-mail and password and starts a session. An unknown e-mail and a wrong password
 /// give the same error after the same amount of work.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: &AppState, email: &str, password: &str) -> Result<(i64, Token), AppError> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<(i64, Token), AppError> {
     let stored = db::user::find_credentials(&state.pool, email).await?;
     let (user_id, hash) = match stored {
         Some(stored) => (Some(stored.user_id), Some(stored.password_hash)),

@@ -52,7 +52,11 @@ impl Passwords {
 
     /// Whether `candidate` matches `stored`. With no stored hash (unknown e-mail) it verifies
     /// against the dummy hash and answers false, taking the same time as a wrong password.
-    pub async fn verify(&self, candidate: String, stored: Option<String>) -> Result<bool, AppError> {
+    pub async fn verify(
+        &self,
+        candidate: String,
+        stored: Option<String>,
+    ) -> Result<bool, AppError> {
         let is_known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = self
@@ -96,10 +100,22 @@ mod tests {
     #[tokio::test]
     async fn a_hash_verifies_its_own_password_only() {
         let passwords = Passwords::new();
-        let hash = passwords.hash(Password::parse("correct horse").unwrap()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(passwords.verify("correct horse".into(), Some(hash.clone())).await.unwrap());
-        assert!(!passwords.verify("wrong horse".into(), Some(hash)).await.unwrap());
+        let hash = passwords
+            .hash(Password::parse("correct horse").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(passwords
+            .verify("correct horse".into(), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!passwords
+            .verify("wrong horse".into(), Some(hash))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]

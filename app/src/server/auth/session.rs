@@ -100,7 +100,12 @@ pub async fn end(state: &AppState, refresh_token: &str) -> Result<(), AppError> 
     db::token::revoke_by_token(&state.pool, &hash_refresh_token(refresh_token)).await
 }
 
-fn build_cookie(config: &Config, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+fn build_cookie(
+    config: &Config,
+    name: &'static str,
+    value: String,
+    max_age_secs: i64,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)

@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
         let other = JwtKeys::new(&Secret::new("x".repeat(32)), Duration::from_secs(60));
-        assert_eq!(keys(60).verify(&other.issue(7).unwrap()), Err(AppError::InvalidToken));
+        assert_eq!(
+            keys(60).verify(&other.issue(7).unwrap()),
+            Err(AppError::InvalidToken)
+        );
     }
 
     #[test]
@@ -95,7 +98,11 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let expired = encode(
             &Header::new(Algorithm::HS256),
-            &Claims { user_id: 7, exp: now - 1, iat: now - 61 },
+            &Claims {
+                user_id: 7,
+                exp: now - 1,
+                iat: now - 61,
+            },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )
         .unwrap();
@@ -108,7 +115,11 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let hs512 = encode(
             &Header::new(Algorithm::HS512),
-            &Claims { user_id: 7, exp: now + 60, iat: now },
+            &Claims {
+                user_id: 7,
+                exp: now + 60,
+                iat: now,
+            },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )
         .unwrap();

@@ -42,10 +42,7 @@ pub async fn insert(
 /// Marks a live token used, atomically: of two requests racing with one token, one gets `Fresh`
 /// and the other `Reused`. Run it in the transaction that inserts the successor.
 #[tracing::instrument(skip_all)]
-pub async fn consume(
-    conn: &mut PgConnection,
-    token_hash: &[u8],
-) -> Result<Consumed, AppError> {
+pub async fn consume(conn: &mut PgConnection, token_hash: &[u8]) -> Result<Consumed, AppError> {
     let fresh = sqlx::query!(
         r#"update refresh_tokens set used_at = now()
            where token_hash = $1 and used_at is null and revoked_at is null and expires_at > now()
@@ -85,7 +82,10 @@ pub async fn revoke_family(executor: impl PgExecutor<'_>, family_id: Uuid) -> Re
 
 /// Revokes the family of the token with this hash (logout). Unknown hashes change nothing.
 #[tracing::instrument(skip_all)]
-pub async fn revoke_by_token(executor: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), AppError> {
+pub async fn revoke_by_token(
+    executor: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> Result<(), AppError> {
     sqlx::query!(
         r#"update refresh_tokens set revoked_at = now()
            where revoked_at is null

@@ -1,0 +1,320 @@
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{assert_detail, assert_invalid_at, TestApp, JWT_SECRET, PASSWORD};
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn sign(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
+    encode(
+        &Header::new(algorithm),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// Asserts the 401 of a bad credential: the right body and the bearer challenge.
+async fn assert_rejected(app: &TestApp, token: &str) {
+    let response = app.get("/api/posts/", Some(token)).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap()),
+        Some("Bearer")
+    );
+    assert_detail(
+        response,
+        StatusCode::UNAUTHORIZED,
+        "Could not validate credentials",
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn login_returns_a_bearer_token_and_a_refresh_token(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.signed_up("ann@example.com").await;
+    assert_eq!(token["token_type"], "bearer");
+    assert!(token["access_token"].as_str().unwrap().split('.').count() == 3);
+    assert!(token["refresh_token"].as_str().unwrap().len() >= 43);
+    assert_eq!(token["expires_in"], 30 * 60);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn login_accepts_the_email_in_another_letter_case(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("Ann@Example.com", PASSWORD).await;
+    assert_eq!(
+        app.login("ann@example.COM", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn unknown_email_and_wrong_password_fail_identically(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let wrong_password = app.login("ann@example.com", "not the password").await;
+    let unknown_email = app.login("bob@example.com", PASSWORD).await;
+    assert_detail(wrong_password, StatusCode::FORBIDDEN, "Invalid Credentials").await;
+    assert_detail(unknown_email, StatusCode::FORBIDDEN, "Invalid Credentials").await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn login_without_a_field_or_with_a_json_body_is_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let missing = app
+        .client
+        .post(app.url("/api/login"))
+        .form(&[("username", "ann@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_invalid_at(missing, &["body", "password"]).await;
+    let json_body = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/login",
+            None,
+            &json!({"username": "a@b.co", "password": PASSWORD}),
+        )
+        .await;
+    assert_invalid_at(json_body, &["body", "username"]).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn login_with_a_grant_type_other_than_password_is_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let response = app
+        .client
+        .post(app.url("/api/login"))
+        .form(&[
+            ("username", "ann@example.com"),
+            ("password", PASSWORD),
+            ("grant_type", "client_credentials"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_invalid_at(response, &["body", "grant_type"]).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_request_without_a_token_is_401_not_authenticated(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.get("/api/posts/", None).await;
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_detail(response, StatusCode::UNAUTHORIZED, "Not authenticated").await;
+    let basic = app
+        .client
+        .get(app.url("/api/posts/"))
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_detail(basic, StatusCode::UNAUTHORIZED, "Not authenticated").await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn malformed_forged_and_foreign_algorithm_tokens_are_401(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let user_id = app.signed_up("ann@example.com").await;
+    let _ = user_id;
+    let id: i64 = sqlx::query_scalar("select id from users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let valid_claims = json!({"user_id": id, "exp": now() + 600, "iat": now()});
+
+    assert_rejected(&app, "not-a-jwt").await;
+    assert_rejected(
+        &app,
+        &sign(
+            &valid_claims,
+            Algorithm::HS256,
+            "another-secret-of-at-least-32-bytes!",
+        ),
+    )
+    .await;
+    assert_rejected(&app, &sign(&valid_claims, Algorithm::HS512, JWT_SECRET)).await;
+    assert_rejected(&app, &sign(&valid_claims, Algorithm::HS384, JWT_SECRET)).await;
+    // alg "none": a header and claims with an empty signature.
+    let b64 = |v: &Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&valid_claims)
+    );
+    assert_rejected(&app, &none).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn expired_tokens_and_tokens_without_a_user_are_401(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.signed_up("ann@example.com").await;
+    let id: i64 = sqlx::query_scalar("select id from users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_rejected(
+        &app,
+        &sign(
+            &json!({"user_id": id, "exp": now() - 5, "iat": now() - 60}),
+            Algorithm::HS256,
+            JWT_SECRET,
+        ),
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &sign(&json!({"exp": now() + 600}), Algorithm::HS256, JWT_SECRET),
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &sign(
+            &json!({"user_id": "1", "exp": now() + 600}),
+            Algorithm::HS256,
+            JWT_SECRET,
+        ),
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &sign(&json!({"user_id": id}), Algorithm::HS256, JWT_SECRET),
+    )
+    .await;
+    assert_rejected(
+        &app,
+        &sign(
+            &json!({"user_id": id, "exp": "9999999999"}),
+            Algorithm::HS256,
+            JWT_SECRET,
+        ),
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_token_of_a_deleted_user_is_401(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    sqlx::query("delete from users")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_rejected(&app, &token).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_refresh_token_is_rotated_on_use(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let first = app.signed_up("ann@example.com").await;
+    // Act
+    let response = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/token/refresh",
+            None,
+            &json!({"refresh_token": first["refresh_token"]}),
+        )
+        .await;
+    // Assert: a new pair whose access token works, and a different refresh token.
+    assert_eq!(response.status(), StatusCode::OK);
+    let second: Value = response.json().await.unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    let access = second["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/users/me", Some(access)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn reusing_a_rotated_refresh_token_revokes_the_whole_family(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let first = app.signed_up("ann@example.com").await;
+    let refresh = |token: Value| {
+        let app = &app;
+        async move {
+            app.send_json(
+                reqwest::Method::POST,
+                "/api/token/refresh",
+                None,
+                &json!({"refresh_token": token}),
+            )
+            .await
+        }
+    };
+    let second: Value = refresh(first["refresh_token"].clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Act: the first token again (a thief's copy).
+    let reuse = refresh(first["refresh_token"].clone()).await;
+    assert_detail(
+        reuse,
+        StatusCode::UNAUTHORIZED,
+        "Could not validate credentials",
+    )
+    .await;
+    // Assert: the legitimate successor no longer works either.
+    let after = refresh(second["refresh_token"].clone()).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logout_revokes_the_refresh_token(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.signed_up("ann@example.com").await;
+    let body = json!({"refresh_token": token["refresh_token"]});
+    let logout = app
+        .send_json(reqwest::Method::POST, "/api/logout", None, &body)
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let refresh = app
+        .send_json(reqwest::Method::POST, "/api/token/refresh", None, &body)
+        .await;
+    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+    // Logging out twice is fine.
+    let again = app
+        .send_json(reqwest::Method::POST, "/api/logout", None, &body)
+        .await;
+    assert_eq!(again.status(), StatusCode::NO_CONTENT);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unknown_refresh_token_is_401(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/token/refresh",
+            None,
+            &json!({"refresh_token": "made-up"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_access_token_lifetime_comes_from_configuration(pool: PgPool) {
+    let app = TestApp::spawn_with(
+        pool,
+        crate::helpers::test_config(&[("ACCESS_TOKEN_TTL_MINUTES", "5")]),
+    )
+    .await;
+    let token = app.signed_up("ann@example.com").await;
+    assert_eq!(token["expires_in"], 300);
+}

@@ -1,0 +1,178 @@
+//! `TestApp`: the app under test, with one method per endpoint.
+
+use std::collections::HashMap;
+
+use app::server::{AppState, Config};
+use leptos::config::LeptosOptions;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+/// The JWT secret of every test app (tests forge tokens with it).
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+/// A password that satisfies the rules.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running app on its own port and database.
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub pool: PgPool,
+}
+
+/// The configuration tests run with; `overrides` replace single settings.
+pub fn test_config(overrides: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".to_owned(), "postgres://unused".to_owned()),
+        ("JWT_SECRET".to_owned(), JWT_SECRET.to_owned()),
+    ]);
+    for (key, value) in overrides {
+        env.insert((*key).to_owned(), (*value).to_owned());
+    }
+    Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration")
+}
+
+impl TestApp {
+    /// Serves the app on 127.0.0.1 at an ephemeral port.
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, test_config(&[])).await
+    }
+
+    /// Serves the app with a given configuration.
+    pub async fn spawn_with(pool: PgPool, config: Config) -> Self {
+        let options = LeptosOptions::builder()
+            .output_name("postboard")
+            .site_root("target/site")
+            .build();
+        let state = AppState::new(pool.clone(), config, options);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, server::startup::router(state))
+                .await
+                .unwrap();
+        });
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            address,
+            client,
+            pool,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.send_json(
+            reqwest::Method::POST,
+            "/api/users/",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/login"))
+            .form(&[("username", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers `email` and logs in: the full token body.
+    pub async fn signed_up(&self, email: &str) -> Value {
+        assert_eq!(
+            self.register(email, PASSWORD).await.status(),
+            StatusCode::CREATED
+        );
+        let response = self.login(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// Registers `email` and logs in: the access token.
+    pub async fn token_for(&self, email: &str) -> String {
+        self.signed_up(email).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn create_post(&self, token: &str, body: &Value) -> Response {
+        self.send_json(reqwest::Method::POST, "/api/posts/", Some(token), body)
+            .await
+    }
+
+    /// Creates a published post and returns its id.
+    pub async fn post_id(&self, token: &str, title: &str) -> i64 {
+        let response = self
+            .create_post(
+                token,
+                &json!({"title": title, "content": format!("content of {title}")}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn vote(&self, token: &str, post_id: i64, dir: i64) -> Response {
+        self.send_json(
+            reqwest::Method::POST,
+            "/api/vote/",
+            Some(token),
+            &json!({"post_id": post_id, "dir": dir}),
+        )
+        .await
+    }
+}
+
+/// Asserts a `{"detail": "..."}` body with that message.
+pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "detail": detail }));
+}
+
+/// Asserts a 422 whose entries include one at `loc`.
+pub async fn assert_invalid_at(response: Response, loc: &[&str]) {
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    let entries = body["detail"].as_array().expect("422 detail is a list");
+    assert!(
+        entries.iter().any(|entry| entry["loc"] == json!(loc)
+            && entry["msg"].is_string()
+            && entry["type"].is_string()),
+        "no entry at {loc:?} in {body}"
+    );
+}

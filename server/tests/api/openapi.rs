@@ -1,0 +1,100 @@
+//! The OpenAPI document and the docs UI.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::TestApp;
+
+/// Every route of API.md, as the document must list it.
+const CONTRACT: &[(&str, &str)] = &[
+    ("post", "/api/users/"),
+    ("get", "/api/users/{id}"),
+    ("get", "/api/users/me"),
+    ("post", "/api/login"),
+    ("post", "/api/token/refresh"),
+    ("post", "/api/logout"),
+    ("get", "/api/posts/"),
+    ("post", "/api/posts/"),
+    ("get", "/api/posts/{id}"),
+    ("put", "/api/posts/{id}"),
+    ("patch", "/api/posts/{id}"),
+    ("delete", "/api/posts/{id}"),
+    ("post", "/api/vote/"),
+];
+
+async fn document(app: &TestApp) -> Value {
+    let response = app.get("/api/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_document_is_openapi_3_1_and_lists_every_route_of_the_contract(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for (method, path) in CONTRACT {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        assert!(
+            operation["tags"].as_array().is_some_and(|t| t.len() == 1),
+            "{method} {path} has no tag"
+        );
+        assert!(operation["responses"]
+            .as_object()
+            .is_some_and(|r| !r.is_empty()));
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        CONTRACT.len(),
+        "the document lists routes the contract does not have"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_documented_route_is_served(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            let url = app.url(&path.replace("{id}", "1"));
+            let response = app
+                .client
+                .request(method.to_uppercase().parse().unwrap(), url)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED]
+                    .contains(&response.status())
+                    || response.headers().contains_key("www-authenticate"),
+                "{method} {path} is documented but not routed ({})",
+                response.status()
+            );
+        }
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn protected_routes_declare_the_oauth2_password_scheme(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let scheme = &doc["components"]["securitySchemes"]["OAuth2PasswordBearer"];
+    assert_eq!(scheme["flows"]["password"]["tokenUrl"], "/api/login");
+    assert!(doc["paths"]["/api/posts/"]["get"]["security"].is_array());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_docs_ui_is_served_from_the_binary(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("swagger"));
+}

@@ -1,0 +1,529 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{assert_detail, assert_invalid_at, TestApp};
+
+async fn list(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let response = app.get(&format!("/api/posts/{query}"), Some(token)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+fn titles(posts: &[Value]) -> Vec<String> {
+    posts
+        .iter()
+        .map(|p| p["Post"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn creating_a_post_returns_it_with_its_owner(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    // Act
+    let response = app
+        .create_post(&token, &json!({"title": "  Hello ", "content": "World"}))
+        .await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let post: Value = response.json().await.unwrap();
+    assert_eq!(post["title"], "Hello");
+    assert_eq!(post["content"], "World");
+    assert_eq!(post["published"], true);
+    assert_eq!(post["owner"]["email"], "ann@example.com");
+    assert_eq!(post["owner_id"], post["owner"]["id"]);
+    assert!(post["created_at"].as_str().unwrap().ends_with("+00:00"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_post_breaking_the_rules_is_422_at_each_field(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    assert_invalid_at(
+        app.create_post(&token, &json!({"content": "c"})).await,
+        &["body", "title"],
+    )
+    .await;
+    assert_invalid_at(
+        app.create_post(&token, &json!({"title": "   ", "content": "c"}))
+            .await,
+        &["body", "title"],
+    )
+    .await;
+    assert_invalid_at(
+        app.create_post(&token, &json!({"title": "t".repeat(301), "content": "c"}))
+            .await,
+        &["body", "title"],
+    )
+    .await;
+    assert_invalid_at(
+        app.create_post(
+            &token,
+            &json!({"title": "t", "content": "c".repeat(20_001)}),
+        )
+        .await,
+        &["body", "content"],
+    )
+    .await;
+    assert_invalid_at(
+        app.create_post(&token, &json!({"title": 5, "content": "c"}))
+            .await,
+        &["body", "title"],
+    )
+    .await;
+    assert_invalid_at(
+        app.create_post(
+            &token,
+            &json!({"title": "t", "content": "c", "published": "maybe"}),
+        )
+        .await,
+        &["body", "published"],
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn malformed_json_is_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let response = app
+        .client
+        .post(app.url("/api/posts/"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn authentication_is_checked_before_the_body(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .send_json(
+            Method::POST,
+            "/api/posts/",
+            None,
+            &json!({"nonsense": true}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = app.get("/api/posts/abc", None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_list_is_newest_first_with_vote_counts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let first = app.post_id(&token, "first").await;
+    app.post_id(&token, "second").await;
+    app.vote(&token, first, 1).await;
+    let posts = list(&app, &token, "").await;
+    assert_eq!(titles(&posts), ["second", "first"]);
+    assert_eq!(posts[1]["votes"], 1);
+    assert_eq!(posts[0]["votes"], 0);
+    assert_eq!(posts[1]["Post"]["owner"]["email"], "ann@example.com");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn limit_and_skip_page_through_the_list(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    for n in 1..=5 {
+        app.post_id(&token, &format!("post {n}")).await;
+    }
+    assert_eq!(
+        titles(&list(&app, &token, "?limit=2").await),
+        ["post 5", "post 4"]
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?limit=2&skip=2").await),
+        ["post 3", "post 2"]
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?limit=2&skip=4").await),
+        ["post 1"]
+    );
+    assert!(list(&app, &token, "?skip=10").await.is_empty());
+    assert!(list(&app, &token, "?limit=0").await.is_empty());
+    assert_eq!(list(&app, &token, "").await.len(), 5);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_default_page_is_10_and_the_limit_is_capped_at_100(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let owner: i64 = sqlx::query_scalar("select id from users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into posts (title, content, owner_id) select 'p' || n, 'c', $1 from generate_series(1, 120) n")
+        .bind(owner)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(list(&app, &token, "").await.len(), 10);
+    assert_eq!(list(&app, &token, "?limit=1000").await.len(), 100);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn negative_or_non_integer_paging_is_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    assert_invalid_at(
+        app.get("/api/posts/?limit=-1", Some(&token)).await,
+        &["query", "limit"],
+    )
+    .await;
+    assert_invalid_at(
+        app.get("/api/posts/?skip=-1", Some(&token)).await,
+        &["query", "skip"],
+    )
+    .await;
+    assert_invalid_at(
+        app.get("/api/posts/?limit=ten", Some(&token)).await,
+        &["query", "limit"],
+    )
+    .await;
+    assert_invalid_at(
+        app.get("/api/posts/?skip=1.5", Some(&token)).await,
+        &["query", "skip"],
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn search_matches_title_or_content_without_regard_to_case(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    app.create_post(
+        &token,
+        &json!({"title": "Rust tips", "content": "borrowing"}),
+    )
+    .await;
+    app.create_post(
+        &token,
+        &json!({"title": "Cooking", "content": "a RUSTIC bread"}),
+    )
+    .await;
+    app.create_post(&token, &json!({"title": "Gardening", "content": "weeds"}))
+        .await;
+    assert_eq!(
+        titles(&list(&app, &token, "?search=rust").await),
+        ["Cooking", "Rust tips"]
+    );
+    assert!(list(&app, &token, "?search=nothing-like-this")
+        .await
+        .is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn search_takes_percent_underscore_and_quotes_literally(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    app.create_post(&token, &json!({"title": "50% off", "content": "sale"}))
+        .await;
+    app.create_post(&token, &json!({"title": "500 items", "content": "stock"}))
+        .await;
+    app.create_post(&token, &json!({"title": "snake_case", "content": "naming"}))
+        .await;
+    app.create_post(&token, &json!({"title": "snakeXcase", "content": "naming"}))
+        .await;
+    assert_eq!(
+        titles(&list(&app, &token, "?search=50%25").await),
+        ["50% off"]
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?search=e_c").await),
+        ["snake_case"]
+    );
+    assert!(
+        list(&app, &token, "?search=%27%3B%20drop%20table%20posts%3B--")
+            .await
+            .is_empty()
+    );
+    assert_eq!(list(&app, &token, "").await.len(), 4);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn unpublished_posts_are_visible_only_to_their_owner(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ann = app.token_for("ann@example.com").await;
+    let bob = app.token_for("bob@example.com").await;
+    let draft: Value = app
+        .create_post(
+            &ann,
+            &json!({"title": "draft", "content": "c", "published": false}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = draft["id"].as_i64().unwrap();
+    assert_eq!(titles(&list(&app, &ann, "").await), ["draft"]);
+    assert!(list(&app, &bob, "").await.is_empty());
+    assert_eq!(
+        app.get(&format!("/api/posts/{id}"), Some(&ann))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/posts/{id}"), Some(&bob))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_single_post_carries_its_vote_count(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let id = app.post_id(&token, "hello").await;
+    let post: Value = app
+        .get(&format!("/api/posts/{id}"), Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(post["Post"]["id"], id);
+    assert_eq!(post["votes"], 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_missing_post_is_404_and_a_non_integer_id_is_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    assert_detail(
+        app.get("/api/posts/999", Some(&token)).await,
+        StatusCode::NOT_FOUND,
+        "post with id: 999 was not found",
+    )
+    .await;
+    assert_invalid_at(
+        app.get("/api/posts/abc", Some(&token)).await,
+        &["path", "id"],
+    )
+    .await;
+    let body = json!({"title": "t", "content": "c"});
+    assert_invalid_at(
+        app.send_json(Method::PUT, "/api/posts/abc", Some(&token), &body)
+            .await,
+        &["path", "id"],
+    )
+    .await;
+    assert_invalid_at(
+        app.send_json(Method::DELETE, "/api/posts/1.5", Some(&token), &body)
+            .await,
+        &["path", "id"],
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn put_replaces_the_post_and_an_omitted_published_becomes_true(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let created: Value = app
+        .create_post(
+            &token,
+            &json!({"title": "old", "content": "old", "published": false}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let response = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/posts/{id}"),
+            Some(&token),
+            &json!({"title": "new", "content": "new"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let post: Value = response.json().await.unwrap();
+    assert_eq!(
+        (
+            post["title"].as_str(),
+            post["content"].as_str(),
+            post["published"].as_bool()
+        ),
+        (Some("new"), Some("new"), Some(true))
+    );
+    assert_eq!(post["created_at"], created["created_at"]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn patch_changes_only_the_given_fields(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let id = app.post_id(&token, "title").await;
+    let response = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/posts/{id}"),
+            Some(&token),
+            &json!({"published": false}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let post: Value = response.json().await.unwrap();
+    assert_eq!(post["title"], "title");
+    assert_eq!(post["published"], false);
+    let invalid = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/posts/{id}"),
+            Some(&token),
+            &json!({"title": ""}),
+        )
+        .await;
+    assert_invalid_at(invalid, &["body", "title"]).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_the_owner_may_change_or_delete_a_post(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ann = app.token_for("ann@example.com").await;
+    let bob = app.token_for("bob@example.com").await;
+    let id = app.post_id(&ann, "ann's").await;
+    let path = format!("/api/posts/{id}");
+    let body = json!({"title": "mine now", "content": "c"});
+    let forbidden = "Not authorized to perform requested action";
+    assert_detail(
+        app.send_json(Method::PUT, &path, Some(&bob), &body).await,
+        StatusCode::FORBIDDEN,
+        forbidden,
+    )
+    .await;
+    assert_detail(
+        app.send_json(Method::PATCH, &path, Some(&bob), &body).await,
+        StatusCode::FORBIDDEN,
+        forbidden,
+    )
+    .await;
+    assert_detail(
+        app.send_json(Method::DELETE, &path, Some(&bob), &json!({}))
+            .await,
+        StatusCode::FORBIDDEN,
+        forbidden,
+    )
+    .await;
+    let post: Value = app.get(&path, Some(&ann)).await.json().await.unwrap();
+    assert_eq!(post["Post"]["title"], "ann's");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn changing_a_missing_post_is_404_not_403(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let body = json!({"title": "t", "content": "c"});
+    assert_eq!(
+        app.send_json(Method::PUT, "/api/posts/999", Some(&token), &body)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.send_json(Method::PATCH, "/api/posts/999", Some(&token), &body)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.send_json(Method::DELETE, "/api/posts/999", Some(&token), &body)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_a_post_answers_204_and_removes_it_with_its_votes(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let id = app.post_id(&token, "doomed").await;
+    app.vote(&token, id, 1).await;
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/posts/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(response.bytes().await.unwrap().is_empty());
+    assert_eq!(
+        app.get(&format!("/api/posts/{id}"), Some(&token))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let votes: i64 = sqlx::query_scalar("select count(*) from votes")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(votes, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn collection_routes_answer_with_and_without_the_trailing_slash(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let body = json!({"title": "t", "content": "c"});
+    assert_eq!(
+        app.send_json(Method::POST, "/api/posts", Some(&token), &body)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.get("/api/posts", Some(&token)).await.status(),
+        StatusCode::OK
+    );
+    let user = app
+        .send_json(
+            Method::POST,
+            "/api/users",
+            None,
+            &json!({"email": "c@example.com", "password": "long enough"}),
+        )
+        .await;
+    assert_eq!(user.status(), StatusCode::CREATED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn unknown_api_paths_are_json_404_and_wrong_methods_json_405(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    assert_detail(
+        app.get("/api/nothing-here", None).await,
+        StatusCode::NOT_FOUND,
+        "Not Found",
+    )
+    .await;
+    let response = app
+        .send_json(Method::DELETE, "/api/users/", None, &json!({}))
+        .await;
+    assert_detail(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method Not Allowed",
+    )
+    .await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_oversized_body_is_413(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let huge = json!({"title": "t", "content": "c".repeat(1_100_000)});
+    let response = app.create_post(&token, &huge).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -1,0 +1,295 @@
+//! The UI's server functions over HTTP: cookies, cross-site protection, typed errors, and
+//! agreement with the REST API.
+
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::{test_config, TestApp, PASSWORD};
+
+async fn rpc(app: &TestApp, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+    let mut request = app.client.post(app.url(&format!("/rpc/{name}"))).form(form);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Logs in through the server function; returns the `Cookie` header a browser would send.
+async fn browser_login(app: &TestApp, email: &str) -> String {
+    app.register(email, PASSWORD).await;
+    let response = rpc(
+        app,
+        "login",
+        &[("email", email), ("password", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    set_cookies(&response)
+        .iter()
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn login_sets_http_only_same_site_cookies(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let response = rpc(
+        &app,
+        "login",
+        &[("email", "ann@example.com"), ("password", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    for cookie in &cookies {
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(cookie.contains("Path=/"), "{cookie}");
+    }
+    assert!(cookies.iter().any(|c| c.starts_with("pb_access=")));
+    assert!(cookies.iter().any(|c| c.starts_with("pb_refresh=")));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn over_https_the_cookies_are_secure_and_host_prefixed(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, test_config(&[("COOKIE_SECURE", "true")])).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let response = rpc(
+        &app,
+        "login",
+        &[("email", "ann@example.com"), ("password", PASSWORD)],
+        None,
+    )
+    .await;
+    for cookie in set_cookies(&response) {
+        assert!(cookie.starts_with("__Host-pb_"), "{cookie}");
+        assert!(cookie.contains("Secure"), "{cookie}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_failed_login_is_a_typed_403(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = rpc(
+        &app,
+        "login",
+        &[("email", "ann@example.com"), ("password", "wrong password")],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        serde_json::json!("InvalidCredentials")
+    );
+    assert!(set_cookies(
+        &rpc(
+            &app,
+            "login",
+            &[("email", "x@example.com"), ("password", "wrong password")],
+            None
+        )
+        .await
+    )
+    .is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_session_cookie_identifies_the_user(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let me: Value = rpc(&app, "current_user", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "ann@example.com");
+    let anonymous: Value = rpc(&app, "current_user", &[], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(anonymous, Value::Null);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_server_rendered_page_already_knows_the_user(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let html = app
+        .client
+        .get(app.url("/"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ann@example.com"),
+        "the header should show the user"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let refresh_only: String = cookie
+        .split("; ")
+        .filter(|c| c.starts_with("pb_refresh="))
+        .collect();
+    // Act: the access cookie has expired (the browser dropped it).
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header(COOKIE, &refresh_only)
+        .send()
+        .await
+        .unwrap();
+    // Assert: new cookies, and the page is rendered for the logged-in user.
+    let renewed = set_cookies(&response);
+    assert!(
+        renewed
+            .iter()
+            .any(|c| c.starts_with("pb_access=") && !c.starts_with("pb_access=;")),
+        "{renewed:?}"
+    );
+    assert!(response.text().await.unwrap().contains("ann@example.com"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logout_clears_the_cookies_and_revokes_the_session(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let response = rpc(&app, "logout", &[], Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response)
+        .iter()
+        .all(|c| c.contains("Max-Age=0")));
+    let revoked: i64 =
+        sqlx::query_scalar("select count(*) from refresh_tokens where revoked_at is not null")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(revoked, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_cross_site_state_change_with_the_cookie_is_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let form = [
+        ("title", "csrf"),
+        ("content", "attack"),
+        ("published", "on"),
+    ];
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/rpc/create_post"))
+            .header(COOKIE, &cookie)
+            .header(header, value)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{header}");
+    }
+    let posts: i64 = sqlx::query_scalar("select count(*) from posts")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(posts, 0);
+    // The same request from the site itself goes through.
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let response = app
+        .client
+        .post(app.url("/rpc/create_post"))
+        .header(COOKIE, &cookie)
+        .header("origin", format!("http://{host}"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn server_function_validation_errors_name_the_field(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let response = rpc(
+        &app,
+        "create_post",
+        &[("title", " "), ("content", "c")],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(
+        error["Validation"][0]["loc"],
+        serde_json::json!(["body", "title"])
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("bob@example.com").await;
+    for title in ["one", "two", "three"] {
+        app.post_id(&token, title).await;
+    }
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let rest: Vec<Value> = app
+        .get("/api/posts/?limit=2&skip=1", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page: Value = rpc(
+        &app,
+        "list_posts",
+        &[
+            ("query[limit]", "2"),
+            ("query[skip]", "1"),
+            ("query[search]", ""),
+            ("mine", "false"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let ids = |items: &[Value]| {
+        items
+            .iter()
+            .map(|p| p["Post"]["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(page["items"].as_array().unwrap()), ids(&rest));
+    assert_eq!(page["has_more"], false);
+}
