@@ -28,7 +28,6 @@ fn encode(value: &str) -> String {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 out.push(byte as char)
             }
-            b' ' => out.push('+'),
             other => out.push_str(&format!("%{other:02X}")),
         }
     }
@@ -75,6 +74,6 @@ mod tests {
     fn page_links_keep_the_search_and_drop_defaults() {
         assert_eq!(page_href("/", "", 1), "/");
         assert_eq!(page_href("/", "", 2), "/?page=2");
-        assert_eq!(page_href("/", "rust & co", 3), "/?q=rust+%26+co&page=3");
+        assert_eq!(page_href("/", "rust & co", 3), "/?q=rust%20%26%20co&page=3");
     }
 }

@@ -41,7 +41,8 @@ impl Default for PostQuery {
 }
 
 impl PostQuery {
-    /// Refuses negative numbers, caps the limit and trims the search term.
+    /// Refuses negative numbers and overlong search terms, and caps the limit. The search term is
+    /// kept as given: it is a literal substring, spaces included.
     pub fn validate(self) -> Result<Self, AppError> {
         let mut errors = FieldErrors::default();
         if self.limit < 0 {
@@ -58,8 +59,7 @@ impl PostQuery {
                 "Input should be greater than or equal to 0",
             ));
         }
-        let search = self.search.trim().to_owned();
-        if search.chars().count() > MAX_SEARCH_LEN {
+        if self.search.chars().count() > MAX_SEARCH_LEN {
             errors.push(FieldError::at(
                 &["query", "search"],
                 "string_too_long",
@@ -69,7 +69,7 @@ impl PostQuery {
         errors.into_result(Self {
             limit: self.limit.min(MAX_PAGE_SIZE),
             skip: self.skip,
-            search,
+            search: self.search,
         })
     }
 }

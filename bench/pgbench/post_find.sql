@@ -1,0 +1,9 @@
+-- db::post::find: GET /api/posts/{id} (and GET /posts/{id} with viewer 0), random ids.
+\set id random(1, :max_post_id)
+select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+       u.email as owner_email, u.created_at as owner_created_at,
+       p.votes::bigint as "votes!",
+       exists(select 1 from votes v where v.post_id = p.id and v.user_id = :viewer)
+           as "has_voted!"
+from posts p join users u on u.id = p.owner_id
+where p.id = :id and (p.published or p.owner_id = :viewer);

@@ -1,0 +1,37 @@
+import { test, expect } from '@playwright/test';
+import { apiPost, apiUser, hydrated } from './helpers.mjs';
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the home page is fully rendered on the server', async ({ page, request }) => {
+    const token = await apiUser(request);
+    await apiPost(request, token, 'Rendered on the server');
+    const response = await page.goto('/');
+    expect(response.status()).toBe(200);
+    await expect(page.getByRole('heading', { name: 'Latest posts' })).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Rendered on the server' }).first()).toBeVisible();
+  });
+
+  test('an unknown address is a 404 page', async ({ page }) => {
+    const response = await page.goto('/no/such/page');
+    expect(response.status()).toBe(404);
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  });
+});
+
+test('the page hydrates and the search box navigates without a reload', async ({ page, request }) => {
+  const token = await apiUser(request);
+  const marker = `needle${Date.now()}`;
+  await apiPost(request, token, `A post with a ${marker} in it`);
+  await page.goto('/');
+  await hydrated(page);
+  // A marker on window survives client-side navigation but not a full page load.
+  await page.evaluate(() => { window.__stillTheSamePage = true; });
+  await page.getByRole('searchbox', { name: 'Search posts' }).fill(marker);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(new RegExp(`\\?q=${marker}`));
+  await expect(page.getByRole('link', { name: `A post with a ${marker} in it` })).toBeVisible();
+  await expect(page.locator('.post-card')).toHaveCount(1);
+  expect(await page.evaluate(() => window.__stillTheSamePage)).toBe(true);
+});
