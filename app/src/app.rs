@@ -89,6 +89,9 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Every route renders completely on the server before the first byte is sent (SsrMode::Async):
+    // readers without WASM yet (or at all), and crawlers, get the whole page rather than
+    // loading placeholders that only a script could fill in.
     view! {
         <Stylesheet id="leptos" href="/pkg/postboard.css" />
         <Title formatter=|text| format!("{text} · Postboard") text="Postboard" />
@@ -96,13 +99,13 @@ pub fn App() -> impl IntoView {
             <Nav />
             <main class="container">
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/register") view=RegisterPage />
-                    <Route path=path!("/me") view=MyPostsPage />
-                    <Route path=path!("/posts/new") view=EditorPage />
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=MyPostsPage ssr=SsrMode::Async />
+                    <Route path=path!("/posts/new") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id") view=PostPage ssr=SsrMode::Async />
-                    <Route path=path!("/posts/:id/edit") view=EditorPage />
+                    <Route path=path!("/posts/:id/edit") view=EditorPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -70,7 +70,7 @@ pub async fn start(state: &AppState, user_id: i64) -> Result<Token, AppError> {
 /// token that was already exchanged revokes its family and is 401 too.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i64), AppError> {
     let mut tx = state.pool.begin().await?;
-    let consumed = db::token::consume(&mut *tx, &hash_refresh_token(refresh_token)).await?;
+    let consumed = db::token::consume(&mut tx, &hash_refresh_token(refresh_token)).await?;
     let (user_id, family_id) = match consumed {
         db::token::Consumed::Fresh { user_id, family_id } => (user_id, family_id),
         db::token::Consumed::Reused { family_id } => {

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Formats the results of scripts/bench as one markdown table plus summary lines.
+
+    python3 bench/report.py RESULTS_DIR
+
+RESULTS_DIR (target/bench) holds what scripts/bench wrote:
+
+  rows.tsv     one line per table row, tab-separated:
+               label, wrk output file, expected non-2xx codes (comma-separated, or -),
+               per-request floor pgbench output (or -), single-statement floor output (or -),
+               name of the single-statement floor (e.g. "1 stmt")
+  lines.tsv    label <TAB> value: printed as "- label: value" after the table
+  notes.txt    free text printed last
+
+A wrk output file holds the line printed by bench/wrk/common.lua's done():
+  BENCH name=... rps=... p50_us=... p99_us=... non2xx=... statuses=200:123,409:4 ...
+A pgbench output file holds pgbench's "tps = N (without initial connection time)".
+Python 3 standard library only.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.M)
+
+
+def wrk_result(path):
+    """The key=value fields of the BENCH line in a wrk output file, or None."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("BENCH "):
+            return dict(field.split("=", 1) for field in line.split()[1:] if "=" in field)
+    return None
+
+
+def pgbench_tps(path):
+    if path in ("", "-"):
+        return None
+    try:
+        match = TPS.search(Path(path).read_text(errors="replace"))
+    except OSError:
+        return None
+    return float(match.group(1)) if match else None
+
+
+def rate(value):
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def millis(micros):
+    ms = float(micros) / 1000
+    return f"{ms:.2f}" if ms < 10 else f"{ms:.1f}"
+
+
+def statuses(result):
+    """{status code: count} from the statuses field ("-" when not counted)."""
+    counts = {}
+    raw = result.get("statuses", "-")
+    if raw != "-":
+        for pair in raw.split(","):
+            code, count = pair.split(":")
+            counts[int(code)] = int(count)
+    return counts
+
+
+def non_2xx(result, expected):
+    """The non-2xx/3xx answers by status (expected ones marked), plus socket errors."""
+    counts = statuses(result)
+    parts = []
+    if counts:
+        for code in sorted(c for c in counts if c >= 400):
+            mark = " expected" if str(code) in expected else ""
+            parts.append(f"{counts[code]} × {code}{mark}")
+    elif int(result.get("non2xx", 0)):
+        parts.append(f"{result['non2xx']}")
+    socket = {
+        "connect": int(result.get("connect_err", 0)),
+        "read": int(result.get("read_err", 0)),
+        "write": int(result.get("write_err", 0)),
+        "timeout": int(result.get("timeout_err", 0)),
+    }
+    parts += [f"{n} {kind} errors" for kind, n in socket.items() if n]
+    return ", ".join(parts) if parts else "0"
+
+
+def table(results_dir):
+    out = [
+        "| endpoint | req/s | p50 ms | p99 ms | non-2xx | floor req/s (pgbench) | ratio to floor |",
+        "|---|---:|---:|---:|---|---:|---:|",
+    ]
+    for line in (results_dir / "rows.tsv").read_text().splitlines():
+        if not line.strip():
+            continue
+        label, wrk_file, expected, floor_file, alone_file, alone_name = line.split("\t")
+        expected = set(expected.split(",")) - {"-"}
+        result = wrk_result(wrk_file)
+        if result is None:
+            out.append(f"| {label} | failed | | | see {wrk_file} | | |")
+            continue
+        rps = float(result["rps"])
+        floor = pgbench_tps(floor_file)
+        alone = pgbench_tps(alone_file)
+        if floor_file == "-":
+            floor_cell = "n/a"
+        elif floor is None:
+            floor_cell = "failed"
+        else:
+            floor_cell = rate(floor)
+        if alone is not None:
+            floor_cell += f" ({alone_name}: {rate(alone)})"
+        ratio = f"{rps / floor:.2f}" if floor else "–"
+        out.append(
+            f"| {label} | {rate(rps)} | {millis(result['p50_us'])} | {millis(result['p99_us'])}"
+            f" | {non_2xx(result, expected)} | {floor_cell} | {ratio} |"
+        )
+    return out
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    results_dir = Path(sys.argv[1])
+    out = table(results_dir)
+    lines = results_dir / "lines.tsv"
+    if lines.exists():
+        out.append("")
+        for line in lines.read_text().splitlines():
+            if "\t" in line:
+                label, value = line.split("\t", 1)
+                out.append(f"- {label}: {value}")
+    notes = results_dir / "notes.txt"
+    if notes.exists():
+        out.append("")
+        out += notes.read_text().rstrip("\n").splitlines()
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
