@@ -3,7 +3,9 @@
 
 use app::server::auth::session;
 use app::server::AppState;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
@@ -109,6 +111,37 @@ pub async fn renew_session(
         }
     }
     response
+}
+
+/// The requests that try a password or create an account.
+fn is_credential_attempt(request: &Request) -> bool {
+    request.method() == Method::POST
+        && matches!(
+            request.uri().path(),
+            "/api/login" | "/api/users" | "/api/users/" | "/rpc/login" | "/rpc/register"
+        )
+}
+
+/// Rate-limits login and sign-up per client address (429 with `Retry-After`). The address is
+/// the TCP peer; behind a proxy every client shares the proxy's address, so set the limit with
+/// that in mind (README).
+pub async fn limit_credential_attempts(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_credential_attempt(&request) {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        if let Some(peer) = peer {
+            if let Err(error) = state.throttle.check_address(peer) {
+                return error.into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 /// Headers every response carries.

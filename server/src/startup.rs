@@ -63,6 +63,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::refuse_cross_site,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::limit_credential_attempts,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
@@ -72,6 +76,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The router as a service that knows each connection's peer address (for rate limits).
+pub fn app(
+    state: AppState,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
+    router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets in-flight
@@ -86,7 +97,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!(%addr, "listening on http://{addr}");
-    axum::serve(listener, router(state))
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

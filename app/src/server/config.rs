@@ -60,6 +60,16 @@ pub struct Config {
     /// How long a request waits for a free database connection before a 503
     /// (`DATABASE_ACQUIRE_TIMEOUT_MS`, default 3000).
     pub database_acquire_timeout: Duration,
+    /// Login and sign-up attempts allowed per client address and minute
+    /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 300; 0 turns the limit off).
+    pub auth_requests_per_minute: u32,
+    /// How many of those may come at once (`AUTH_RATE_LIMIT_BURST`, default 100).
+    pub auth_burst: u32,
+    /// Failed logins after which an account's login is refused for the window
+    /// (`LOGIN_MAX_FAILURES`, default 10).
+    pub login_max_failures: u32,
+    /// The window of the failure counter (`LOGIN_FAILURE_WINDOW_MINUTES`, default 15).
+    pub login_failure_window: Duration,
 }
 
 impl Config {
@@ -91,20 +101,22 @@ impl Config {
                 ),
             });
         }
-        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+        let whole = |name: &'static str, default: u64, min: u64| -> Result<u64, ConfigError> {
             match lookup(name) {
                 None => Ok(default),
                 Some(raw) => raw
                     .trim()
                     .parse::<u64>()
                     .ok()
-                    .filter(|value| *value > 0)
+                    .filter(|value| *value >= min)
                     .ok_or(ConfigError::Invalid {
                         name,
-                        hint: format!("expected a positive whole number, got {raw:?}"),
+                        hint: format!("expected a whole number of at least {min}, got {raw:?}"),
                     }),
             }
         };
+        let number = |name: &'static str, default: u64| whole(name, default, 1);
+        let small = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
         let flag = |name: &'static str| -> Result<bool, ConfigError> {
             match lookup(name).as_deref().map(str::trim) {
                 None | Some("") | Some("0") | Some("false") => Ok(false),
@@ -121,12 +133,17 @@ impl Config {
             access_token_ttl: Duration::from_secs(60 * number("ACCESS_TOKEN_TTL_MINUTES", 30)?),
             refresh_token_ttl: Duration::from_secs(86_400 * number("REFRESH_TOKEN_TTL_DAYS", 30)?),
             secure_cookies: flag("COOKIE_SECURE")?,
-            database_max_connections: u32::try_from(number("DATABASE_MAX_CONNECTIONS", 10)?)
-                .unwrap_or(u32::MAX),
+            database_max_connections: small(number("DATABASE_MAX_CONNECTIONS", 10)?),
             database_acquire_timeout: Duration::from_millis(number(
                 "DATABASE_ACQUIRE_TIMEOUT_MS",
                 3000,
             )?),
+            auth_requests_per_minute: small(whole("AUTH_RATE_LIMIT_PER_MINUTE", 300, 0)?),
+            auth_burst: small(number("AUTH_RATE_LIMIT_BURST", 100)?),
+            login_max_failures: small(number("LOGIN_MAX_FAILURES", 10)?),
+            login_failure_window: Duration::from_secs(
+                60 * number("LOGIN_FAILURE_WINDOW_MINUTES", 15)?,
+            ),
         })
     }
 }
@@ -183,6 +200,7 @@ mod tests {
         let config = config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "5")]).unwrap();
         assert_eq!(config.access_token_ttl, Duration::from_secs(300));
         assert!(config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "soon")]).is_err());
+        assert!(config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "0")]).is_err());
     }
 
     #[test]

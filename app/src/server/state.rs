@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use crate::server::auth::password::Passwords;
+use crate::server::auth::throttle::Throttle;
 use crate::server::auth::token::JwtKeys;
 use crate::server::config::Config;
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub passwords: Passwords,
+    pub throttle: Arc<Throttle>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -24,7 +26,9 @@ impl AppState {
     /// Builds the state around an existing pool (the binary's, or a test's fresh database).
     pub fn new(pool: PgPool, config: Config, leptos_options: LeptosOptions) -> Self {
         let jwt = Arc::new(JwtKeys::new(&config.jwt_secret, config.access_token_ttl));
+        let throttle = Arc::new(Throttle::new(&config));
         Self {
+            throttle,
             pool,
             config: Arc::new(config),
             jwt,

@@ -318,3 +318,52 @@ async fn the_access_token_lifetime_comes_from_configuration(pool: PgPool) {
     let token = app.signed_up("ann@example.com").await;
     assert_eq!(token["expires_in"], 300);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn repeated_failed_logins_lock_the_account_with_429_and_retry_after(pool: PgPool) {
+    let config = crate::helpers::test_config(&[("LOGIN_MAX_FAILURES", "3")]);
+    let app = TestApp::spawn_with(pool, config).await;
+    app.register("ann@example.com", PASSWORD).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("ann@example.com", "wrong password")
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    // Act: even the right password is refused while the account is locked.
+    let response = app.login("ann@example.com", PASSWORD).await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["detail"].is_string());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn too_many_sign_ups_from_one_address_are_429(pool: PgPool) {
+    let config = crate::helpers::test_config(&[
+        ("AUTH_RATE_LIMIT_PER_MINUTE", "1"),
+        ("AUTH_RATE_LIMIT_BURST", "2"),
+    ]);
+    let app = TestApp::spawn_with(pool, config).await;
+    assert_eq!(
+        app.register("a@example.com", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register("b@example.com", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    let response = app.register("c@example.com", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    // Other routes are not limited.
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
+}

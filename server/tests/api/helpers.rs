@@ -48,7 +48,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
-            axum::serve(listener, server::startup::router(state))
+            axum::serve(listener, server::startup::app(state))
                 .await
                 .unwrap();
         });

@@ -17,13 +17,15 @@ pub async fn register(state: &AppState, credentials: &Credentials) -> Result<Use
 }
 
 /// Checks an e-mail and password and starts a session. An unknown e-mail and a wrong password
-/// give the same error after the same amount of work.
+/// give the same error after the same amount of work; after too many failures for one e-mail
+/// (known or not) its login answers 429 for a while.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
 ) -> Result<(i64, Token), AppError> {
+    state.throttle.check_account(email)?;
     let stored = db::user::find_credentials(&state.pool, email).await?;
     let (user_id, hash) = match stored {
         Some(stored) => (Some(stored.user_id), Some(stored.password_hash)),
@@ -31,7 +33,13 @@ pub async fn login(
     };
     let is_valid = state.passwords.verify(password.to_owned(), hash).await?;
     match user_id {
-        Some(user_id) if is_valid => Ok((user_id, session::start(state, user_id).await?)),
-        _ => Err(AppError::InvalidCredentials),
+        Some(user_id) if is_valid => {
+            state.throttle.record_success(email);
+            Ok((user_id, session::start(state, user_id).await?))
+        }
+        _ => {
+            state.throttle.record_failure(email);
+            Err(AppError::InvalidCredentials)
+        }
     }
 }

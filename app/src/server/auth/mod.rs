@@ -5,6 +5,7 @@ pub mod account;
 pub mod extract;
 pub mod password;
 pub mod session;
+pub mod throttle;
 pub mod token;
 
 pub use extract::{AuthUser, MaybeAuthUser};
