@@ -64,6 +64,17 @@ ensure_node_tools() {
   fi
 }
 
+SCHEMATHESIS_VERSION="4.32.5"
+
+ensure_schemathesis() {
+  if [ "$(schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI"
+    command -v pip3 >/dev/null || apt_install python3-pip
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" ||
+      python3 -m pip install --quiet --break-system-packages "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
 }

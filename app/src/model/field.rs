@@ -4,6 +4,11 @@
 
 use crate::error::FieldError;
 
+/// Postgres text cannot hold NUL, so text containing it is refused up front (a 422, not a 500).
+fn has_nul(value: &str) -> bool {
+    value.contains('\0')
+}
+
 /// Characters, not bytes: API.md counts Unicode characters.
 fn char_len(value: &str) -> usize {
     value.chars().count()
@@ -109,6 +114,13 @@ impl Title {
     /// Trims and checks the length.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let value = raw.trim();
+        if has_nul(value) {
+            return Err(FieldError::body(
+                "title",
+                "string_pattern_mismatch",
+                "Title must not contain NUL characters",
+            ));
+        }
         if value.is_empty() {
             return Err(FieldError::body(
                 "title",
@@ -147,6 +159,13 @@ impl Content {
 
     /// Checks the length; a body of only whitespace counts as empty.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        if has_nul(raw) {
+            return Err(FieldError::body(
+                "content",
+                "string_pattern_mismatch",
+                "Content must not contain NUL characters",
+            ));
+        }
         if raw.trim().is_empty() {
             return Err(FieldError::body(
                 "content",
@@ -236,6 +255,13 @@ mod tests {
             Title::parse(&"t".repeat(301)).unwrap_err().kind,
             "string_too_long"
         );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_stored_text() {
+        assert!(Title::parse("a\0b").is_err());
+        assert!(Content::parse("a\0b").is_err());
+        assert!(Email::parse("a\0@b.co").is_err());
     }
 
     #[test]

@@ -18,15 +18,27 @@ fn default_limit() -> i64 {
 /// `limit` / `skip` / `search`, as the original API takes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct PostQuery {
     /// How many posts to return, 0-100 (larger values are capped at 100).
     #[serde(default = "default_limit")]
+    #[cfg_attr(feature = "ssr", param(required = false, minimum = 0, default = 10))]
     pub limit: i64,
     /// How many posts to skip, from the newest.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(required = false, minimum = 0, default = 0))]
     pub skip: i64,
     /// Case-insensitive substring of the title or content; `%` and `_` are taken literally.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        param(
+            required = false,
+            max_length = 200,
+            pattern = r"^[^\u0000]*$",
+            default = ""
+        )
+    )]
     pub search: String,
 }
 
@@ -57,6 +69,13 @@ impl PostQuery {
                 &["query", "skip"],
                 "greater_than_equal",
                 "Input should be greater than or equal to 0",
+            ));
+        }
+        if self.search.contains('\0') {
+            errors.push(FieldError::at(
+                &["query", "search"],
+                "string_pattern_mismatch",
+                "Search must not contain NUL characters",
             ));
         }
         if self.search.chars().count() > MAX_SEARCH_LEN {

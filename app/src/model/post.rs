@@ -42,7 +42,25 @@ fn default_published() -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewPost {
+    /// 1-300 characters after trimming.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 300,
+            pattern = r"^[^\u0000]*\S[^\u0000]*$"
+        )
+    )]
     pub title: String,
+    /// 1-20,000 characters, not all whitespace.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 20000,
+            pattern = r"^[^\u0000]*\S[^\u0000]*$"
+        )
+    )]
     pub content: String,
     #[serde(default = "default_published")]
     pub published: bool,
@@ -79,7 +97,23 @@ impl NewPost {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostChanges {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 300,
+            pattern = r"^[^\u0000]*\S[^\u0000]*$"
+        )
+    )]
     pub title: Option<String>,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 20000,
+            pattern = r"^[^\u0000]*\S[^\u0000]*$"
+        )
+    )]
     pub content: Option<String>,
     pub published: Option<bool>,
 }

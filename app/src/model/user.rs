@@ -21,7 +21,12 @@ pub struct User {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(format = "email", min_length = 3, max_length = 320)
+    )]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 

@@ -8,9 +8,35 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoteInput {
+    #[serde(deserialize_with = "whole_number")]
     pub post_id: i64,
     /// 1 to vote, 0 to take the vote back.
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 1))]
     pub dir: i64,
+}
+
+/// An integer, also when written as a float without a fraction (`1.0`): JSON Schema counts that
+/// as an integer, and so did the original API.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(i64),
+        Float(f64),
+    }
+    match Number::deserialize(deserializer) {
+        Ok(Number::Int(value)) => Ok(value),
+        // Exact: the value is whole and in range.
+        Ok(Number::Float(value))
+            if value.fract() == 0.0 && value >= i64::MIN as f64 && value <= i64::MAX as f64 =>
+        {
+            Ok(value as i64)
+        }
+        _ => Err(serde::de::Error::custom(
+            "invalid type: expected i64, a whole number",
+        )),
+    }
 }
 
 /// What a vote request asks for, once `dir` is checked.
@@ -59,6 +85,14 @@ impl VoteOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_written_as_floats_are_integers() {
+        let vote: VoteInput = serde_json::from_str(r#"{"post_id": 3.0, "dir": 1}"#).unwrap();
+        assert_eq!(vote, VoteInput { post_id: 3, dir: 1 });
+        assert!(serde_json::from_str::<VoteInput>(r#"{"post_id": 3.5, "dir": 1}"#).is_err());
+        assert!(serde_json::from_str::<VoteInput>(r#"{"post_id": "3", "dir": 1}"#).is_err());
+    }
 
     #[test]
     fn only_zero_and_one_are_directions() {

@@ -31,6 +31,7 @@ pub struct LoginForm {
     username: String,
     password: String,
     /// If present, must be `password`.
+    #[schema(pattern = "^password$")]
     grant_type: Option<String>,
     scope: Option<String>,
     client_id: Option<String>,
@@ -51,13 +52,14 @@ pub struct RefreshRequest {
         (status = 200, description = "Logged in", body = Token),
         (status = 403, description = "Invalid Credentials", body = ErrorBody),
         (status = 422, description = "Missing field, or not a form", body = ValidationErrorBody),
+        (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Json<Token>, AppError> {
-    let form = Pairs::parse(&read_body(request, &state).await?);
+    let form = Pairs::parse(&read_body(request, &state).await?, "body")?;
     let mut errors = FieldErrors::default();
     let username = form.required("username", &mut errors);
     let password = form.required("password", &mut errors);

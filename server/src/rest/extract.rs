@@ -144,9 +144,33 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
 pub struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
-    /// Decodes `application/x-www-form-urlencoded` text.
-    pub fn parse(raw: &[u8]) -> Self {
-        Self(serde_urlencoded::from_bytes(raw).unwrap_or_default())
+    /// Decodes `application/x-www-form-urlencoded` text; 422 when a name or value is not
+    /// UTF-8 once decoded (rather than silently mangling it).
+    pub fn parse(raw: &[u8], location: &str) -> Result<Self, AppError> {
+        let decode = |part: &[u8]| -> Result<String, AppError> {
+            let spaced: Vec<u8> = part
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+            percent_encoding::percent_decode(&spaced)
+                .decode_utf8()
+                .map(|text| text.into_owned())
+                .map_err(|_| {
+                    AppError::Validation(
+                        FieldError::at(&[location], "value_error", "The data is not valid UTF-8")
+                            .into(),
+                    )
+                })
+        };
+        let mut pairs = Vec::new();
+        for pair in raw.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &b""[..]),
+            };
+            pairs.push((decode(name)?, decode(value)?));
+        }
+        Ok(Self(pairs))
     }
 
     /// The last value given for `name`.
@@ -188,9 +212,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Pairs {
 
     /// The query string's pairs.
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::parse(
-            parts.uri.query().unwrap_or_default().as_bytes(),
-        ))
+        Self::parse(parts.uri.query().unwrap_or_default().as_bytes(), "query")
     }
 }
 
@@ -246,8 +268,20 @@ mod tests {
     }
 
     #[test]
+    fn form_text_is_percent_decoded_and_must_be_utf8() {
+        let pairs = Pairs::parse(b"q=a+b%26c&flag&q=last%21", "query").unwrap();
+        assert_eq!(pairs.get("q"), Some("last!"));
+        assert_eq!(pairs.get("flag"), Some(""));
+        assert_eq!(
+            Pairs::parse(b"q=a+b%26c", "query").unwrap().get("q"),
+            Some("a b&c")
+        );
+        assert!(Pairs::parse(b"q=%FF%FE", "query").is_err());
+    }
+
+    #[test]
     fn query_numbers_that_are_not_integers_are_reported() {
-        let pairs = Pairs::parse(b"limit=ten&skip=2");
+        let pairs = Pairs::parse(b"limit=ten&skip=2", "query").unwrap();
         let mut errors = FieldErrors::default();
         assert_eq!(pairs.integer("skip", 0, &mut errors), 2);
         pairs.integer("limit", 10, &mut errors);

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 201, description = "Account created", body = User),
         (status = 409, description = "E-mail already registered", body = ErrorBody),
         (status = 422, description = "Invalid e-mail or password", body = ValidationErrorBody),
+        (status = 429, description = "Too many sign-ups from this address; see Retry-After", body = ErrorBody),
     )
 )]
 pub async fn create_user(

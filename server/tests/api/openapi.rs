@@ -98,3 +98,17 @@ async fn the_docs_ui_is_served_from_the_binary(pool: PgPool) {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.text().await.unwrap().contains("swagger"));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn list_parameters_are_documented_as_optional_query_parameters(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let parameters = doc["paths"]["/api/posts/"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for name in ["limit", "skip", "search"] {
+        let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(parameter["in"], "query", "{name}");
+        assert_ne!(parameter["required"], true, "{name}");
+    }
+}

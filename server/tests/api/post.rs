@@ -527,3 +527,33 @@ async fn an_oversized_body_is_413(pool: PgPool) {
     let response = app.create_post(&token, &huge).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn nul_characters_and_invalid_utf8_are_422_not_500(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    assert_invalid_at(
+        app.get("/api/posts/?search=%00", Some(&token)).await,
+        &["query", "search"],
+    )
+    .await;
+    assert_invalid_at(
+        app.get("/api/posts/?search=%FF%FE", Some(&token)).await,
+        &["query"],
+    )
+    .await;
+    assert_invalid_at(
+        app.create_post(&token, &json!({"title": "a\u{0}b", "content": "c"}))
+            .await,
+        &["body", "title"],
+    )
+    .await;
+    let login = app
+        .client
+        .post(app.url("/api/login"))
+        .form(&[("username", "a\u{0}@b.co"), ("password", "whatever1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+}

@@ -54,6 +54,10 @@ pub async fn find_credentials(
     executor: impl PgExecutor<'_>,
     email: &str,
 ) -> Result<Option<StoredCredentials>, AppError> {
+    // No stored address contains NUL, and Postgres would refuse it as a parameter.
+    if email.contains('\0') {
+        return Ok(None);
+    }
     Ok(sqlx::query_as!(
         StoredCredentials,
         "select id as user_id, password_hash from users where lower(email) = lower($1)",
