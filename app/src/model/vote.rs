@@ -16,26 +16,28 @@ pub struct VoteInput {
     pub dir: i64,
 }
 
-/// An integer, also when written as a float without a fraction (`1.0`): JSON Schema counts that
-/// as an integer, and so did the original API.
+/// An integer, also when written as a float without a fraction (`1.0`, which JSON Schema counts
+/// as an integer) or as a string of digits (`"1"`: what an HTML form sends, and what the original
+/// API's lax parsing accepted).
 fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Number {
         Int(i64),
         Float(f64),
+        Text(String),
     }
-    match Number::deserialize(deserializer) {
-        Ok(Number::Int(value)) => Ok(value),
+    let invalid = || serde::de::Error::custom("invalid type: expected i64, a whole number");
+    match Number::deserialize(deserializer).map_err(|_| invalid())? {
+        Number::Int(value) => Ok(value),
         // Exact: the value is whole and in range.
-        Ok(Number::Float(value))
+        Number::Float(value)
             if value.fract() == 0.0 && value >= i64::MIN as f64 && value <= i64::MAX as f64 =>
         {
             Ok(value as i64)
         }
-        _ => Err(serde::de::Error::custom(
-            "invalid type: expected i64, a whole number",
-        )),
+        Number::Text(text) => text.trim().parse::<i64>().map_err(|_| invalid()),
+        Number::Float(_) => Err(invalid()),
     }
 }
 
@@ -91,7 +93,10 @@ mod tests {
         let vote: VoteInput = serde_json::from_str(r#"{"post_id": 3.0, "dir": 1}"#).unwrap();
         assert_eq!(vote, VoteInput { post_id: 3, dir: 1 });
         assert!(serde_json::from_str::<VoteInput>(r#"{"post_id": 3.5, "dir": 1}"#).is_err());
-        assert!(serde_json::from_str::<VoteInput>(r#"{"post_id": "3", "dir": 1}"#).is_err());
+        assert!(serde_json::from_str::<VoteInput>(r#"{"post_id": "3x", "dir": 1}"#).is_err());
+        assert!(serde_json::from_str::<VoteInput>(r#"{"post_id": true, "dir": 1}"#).is_err());
+        let form: VoteInput = serde_json::from_str(r#"{"post_id": "3", "dir": "0"}"#).unwrap();
+        assert_eq!(form, VoteInput { post_id: 3, dir: 0 });
     }
 
     #[test]

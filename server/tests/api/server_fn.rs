@@ -293,3 +293,26 @@ async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) 
     assert_eq!(ids(page["items"].as_array().unwrap()), ids(&rest));
     assert_eq!(page["has_more"], false);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_vote_form_posted_to_the_server_function_is_counted(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("bob@example.com").await;
+    let post = app.post_id(&token, "hello").await.to_string();
+    let cookie = browser_login(&app, "ann@example.com").await;
+    // Act: the fields as the vote button's form (and the WASM client) encode them.
+    let response = rpc(
+        &app,
+        "cast_vote",
+        &[("vote[post_id]", &post), ("vote[dir]", "1")],
+        Some(&cookie),
+    )
+    .await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    let votes: i64 = sqlx::query_scalar("select count(*) from votes")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(votes, 1);
+}
