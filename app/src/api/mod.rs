@@ -57,6 +57,47 @@ mod ssr {
         result
     }
 
+    /// Opens the transaction of a write. With an idempotency key (a write replayed by the
+    /// offline outbox), returns the answer of the earlier successful attempt instead, if any.
+    pub async fn begin_write<T: serde::de::DeserializeOwned>(
+        state: &AppState,
+        user_id: i64,
+        key: Option<&str>,
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, Option<T>), AppError> {
+        let mut tx = state.pool.begin().await?;
+        let replay = match key {
+            Some(key) => crate::server::db::idempotency::replayed(&mut tx, user_id, key).await?,
+            None => None,
+        };
+        Ok((tx, replay))
+    }
+
+    /// Records the answer under the idempotency key, if any, and commits.
+    pub async fn finish_write<T: serde::Serialize>(
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        user_id: i64,
+        key: Option<&str>,
+        answer: &T,
+    ) -> Result<(), AppError> {
+        if let Some(key) = key {
+            crate::server::db::idempotency::record(&mut tx, user_id, key, answer).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks an idempotency key's shape (1-100 characters).
+    pub fn check_key(key: &Option<String>) -> Result<(), AppError> {
+        match key {
+            Some(key) if key.is_empty() || key.chars().count() > 100 => Err(AppError::invalid(
+                "idempotency_key",
+                "string_too_long",
+                "An idempotency key has 1 to 100 characters",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Adds `Set-Cookie` headers to the response.
     pub fn set_cookies<'a>(cookies: impl IntoIterator<Item = cookie::Cookie<'a>>) {
         let Some(options) = use_context::<ResponseOptions>() else {

@@ -49,14 +49,16 @@ pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
     )
 }
 
-/// Creates a post. `published` is a checkbox: present means published.
+/// Creates a post. `published` is a checkbox: present means published. A write replayed from
+/// the offline outbox carries an `idempotency_key` and is applied at most once.
 #[server(prefix = "/rpc", endpoint = "create_post")]
 pub async fn create_post(
     title: String,
     content: String,
     published: Option<String>,
+    idempotency_key: Option<String>,
 ) -> Result<Post, AppError> {
-    use super::ssr::{require_caller, respond, state};
+    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
     use crate::model::NewPost;
     use crate::server::db;
 
@@ -70,8 +72,18 @@ pub async fn create_post(
                 published: published.is_some(),
             }
             .validate()?;
-            let created = db::post::insert(&state.pool, owner.id, &post).await?;
-            leptos_axum::redirect(&format!("/posts/{}", created.id));
+            check_key(&idempotency_key)?;
+            let key = idempotency_key.as_deref();
+            let (mut tx, replay) = begin_write::<Post>(&state, owner.id, key).await?;
+            if let Some(earlier) = replay {
+                return Ok(earlier);
+            }
+            let created = db::post::insert(&mut *tx, owner.id, &post).await?;
+            finish_write(tx, owner.id, key, &created).await?;
+            // A form submission goes on to the new post; a background replay stays put.
+            if key.is_none() {
+                leptos_axum::redirect(&format!("/posts/{}", created.id));
+            }
             Ok(created)
         }
         .await,
@@ -85,8 +97,9 @@ pub async fn update_post(
     title: String,
     content: String,
     published: Option<String>,
+    idempotency_key: Option<String>,
 ) -> Result<Post, AppError> {
-    use super::ssr::{require_caller, respond, state};
+    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
     use crate::model::{NewPost, ValidChanges};
     use crate::server::db;
 
@@ -100,9 +113,18 @@ pub async fn update_post(
                 published: published.is_some(),
             }
             .validate()?;
-            let changes = ValidChanges::replacing(post);
-            let updated = db::post::update(&state.pool, id, owner.id, &changes).await?;
-            leptos_axum::redirect(&format!("/posts/{}", updated.id));
+            check_key(&idempotency_key)?;
+            let key = idempotency_key.as_deref();
+            let (mut tx, replay) = begin_write::<Post>(&state, owner.id, key).await?;
+            if let Some(earlier) = replay {
+                return Ok(earlier);
+            }
+            let updated =
+                db::post::update(&mut tx, id, owner.id, &ValidChanges::replacing(post)).await?;
+            finish_write(tx, owner.id, key, &updated).await?;
+            if key.is_none() {
+                leptos_axum::redirect(&format!("/posts/{}", updated.id));
+            }
             Ok(updated)
         }
         .await,
@@ -111,16 +133,25 @@ pub async fn update_post(
 
 /// Deletes a post and its votes; only its owner may.
 #[server(prefix = "/rpc", endpoint = "delete_post")]
-pub async fn delete_post(id: i64) -> Result<(), AppError> {
-    use super::ssr::{require_caller, respond, state};
+pub async fn delete_post(id: i64, idempotency_key: Option<String>) -> Result<(), AppError> {
+    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
     use crate::server::db;
 
     respond(
         async {
             let state = state()?;
             let owner = require_caller(&state).await?;
-            db::post::delete(&state.pool, id, owner.id).await?;
-            leptos_axum::redirect("/");
+            check_key(&idempotency_key)?;
+            let key = idempotency_key.as_deref();
+            let (mut tx, replay) = begin_write::<()>(&state, owner.id, key).await?;
+            if replay.is_some() {
+                return Ok(());
+            }
+            db::post::delete(&mut tx, id, owner.id).await?;
+            finish_write(tx, owner.id, key, &()).await?;
+            if key.is_none() {
+                leptos_axum::redirect("/");
+            }
             Ok(())
         }
         .await,

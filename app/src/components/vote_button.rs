@@ -41,6 +41,7 @@ pub fn VoteButton(
                 post_id,
                 dir: i64::from(adding),
             },
+            idempotency_key: None,
         });
     };
 

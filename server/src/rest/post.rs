@@ -126,8 +126,9 @@ pub async fn replace_post(
     ApiJson(post): ApiJson<NewPost>,
 ) -> Result<Json<Post>, AppError> {
     let changes = ValidChanges::replacing(post.validate()?);
+    let mut conn = state.pool.acquire().await?;
     Ok(Json(
-        db::post::update(&state.pool, id, user.id, &changes).await?,
+        db::post::update(&mut conn, id, user.id, &changes).await?,
     ))
 }
 
@@ -152,8 +153,9 @@ pub async fn update_post(
     ApiJson(changes): ApiJson<PostChanges>,
 ) -> Result<Json<Post>, AppError> {
     let changes = changes.validate()?;
+    let mut conn = state.pool.acquire().await?;
     Ok(Json(
-        db::post::update(&state.pool, id, user.id, &changes).await?,
+        db::post::update(&mut conn, id, user.id, &changes).await?,
     ))
 }
 
@@ -175,6 +177,7 @@ pub async fn delete_post(
     AuthUser(user): AuthUser,
     PathId(id): PathId,
 ) -> Result<StatusCode, AppError> {
-    db::post::delete(&state.pool, id, user.id).await?;
+    let mut conn = state.pool.acquire().await?;
+    db::post::delete(&mut conn, id, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

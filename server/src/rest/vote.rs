@@ -39,7 +39,8 @@ pub async fn cast_vote(
     ApiJson(vote): ApiJson<VoteInput>,
 ) -> Result<(StatusCode, Json<VoteOutcome>), AppError> {
     let direction = vote.direction()?;
-    db::vote::cast(&state.pool, user.id, vote.post_id, direction).await?;
+    let mut conn = state.pool.acquire().await?;
+    db::vote::cast(&mut conn, user.id, vote.post_id, direction).await?;
     Ok((
         StatusCode::CREATED,
         Json(VoteOutcome::for_direction(direction)),

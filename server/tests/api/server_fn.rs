@@ -316,3 +316,58 @@ async fn a_vote_form_posted_to_the_server_function_is_counted(pool: PgPool) {
         .unwrap();
     assert_eq!(votes, 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_replayed_with_the_same_idempotency_key_is_applied_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let form = [
+        ("title", "written offline"),
+        ("content", "c"),
+        ("published", "on"),
+        ("idempotency_key", "outbox-1"),
+    ];
+    // Act: the outbox sends the same write twice (the first answer was lost).
+    let first: Value = rpc(&app, "create_post", &form, Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = rpc(&app, "create_post", &form, Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(first["id"], second["id"]);
+    let posts: i64 = sqlx::query_scalar("select count(*) from posts")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(posts, 1);
+    // A vote replayed after success is not a 409.
+    let post = first["id"].to_string();
+    let vote = [
+        ("vote[post_id]", post.as_str()),
+        ("vote[dir]", "1"),
+        ("idempotency_key", "outbox-2"),
+    ];
+    assert_eq!(
+        rpc(&app, "cast_vote", &vote, Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        rpc(&app, "cast_vote", &vote, Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+    // A different key is a different write.
+    let again = [
+        ("vote[post_id]", post.as_str()),
+        ("vote[dir]", "1"),
+        ("idempotency_key", "outbox-3"),
+    ];
+    assert_eq!(
+        rpc(&app, "cast_vote", &again, Some(&cookie)).await.status(),
+        StatusCode::CONFLICT
+    );
+}

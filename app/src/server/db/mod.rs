@@ -3,6 +3,7 @@
 //! existence are decided by the database and mapped here from the named constraints of
 //! `migrations/`, never checked first and inserted later.
 
+pub mod idempotency;
 pub mod post;
 pub mod token;
 pub mod user;

@@ -3,7 +3,7 @@
 //! clause, and only when nothing matched is the row looked at again to tell 404 from 403.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 use crate::error::AppError;
 use crate::model::{Post, PostOut, User, ValidChanges, ValidPost};
@@ -191,9 +191,9 @@ pub async fn list_owned(
 
 /// Applies `changes` to a post owned by `owner_id`: 404 when the post does not exist or is not
 /// visible to the caller, 403 when it belongs to someone else.
-#[tracing::instrument(skip(executor, changes))]
+#[tracing::instrument(skip(conn, changes))]
 pub async fn update(
-    executor: impl PgExecutor<'_> + Copy,
+    conn: &mut PgConnection,
     id: i64,
     owner_id: i64,
     changes: &ValidChanges,
@@ -219,33 +219,29 @@ pub async fn update(
         changes.content.as_ref().map(|content| content.as_str()),
         changes.published
     )
-    .fetch_optional(executor)
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
         Some(row) => Ok(row.into_post_out().post),
-        None => Err(why_not_owned(executor, id, owner_id).await),
+        None => Err(why_not_owned(conn, id, owner_id).await),
     }
 }
 
 /// Deletes a post owned by `owner_id` (its votes go with it); 404 / 403 as for `update`.
-#[tracing::instrument(skip(executor))]
-pub async fn delete(
-    executor: impl PgExecutor<'_> + Copy,
-    id: i64,
-    owner_id: i64,
-) -> Result<(), AppError> {
+#[tracing::instrument(skip(conn))]
+pub async fn delete(conn: &mut PgConnection, id: i64, owner_id: i64) -> Result<(), AppError> {
     let deleted = sqlx::query!(
         "delete from posts where id = $1 and owner_id = $2",
         id,
         owner_id
     )
-    .execute(executor)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if deleted == 1 {
         Ok(())
     } else {
-        Err(why_not_owned(executor, id, owner_id).await)
+        Err(why_not_owned(conn, id, owner_id).await)
     }
 }
 

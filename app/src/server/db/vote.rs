@@ -2,7 +2,7 @@
 //! racing each other give one success and conflicts; the triggers of migration 0003 keep
 //! `posts.votes` in step within the same statement.
 
-use sqlx::PgExecutor;
+use sqlx::PgConnection;
 
 use crate::error::AppError;
 use crate::model::VoteDirection;
@@ -10,14 +10,14 @@ use crate::server::db::{post, violated_constraint};
 
 /// Adds or removes `user_id`'s vote on `post_id`. 404 when the post is missing or hidden (checked
 /// first), 409 when voting twice, 404 when removing a vote that does not exist.
-#[tracing::instrument(skip(executor))]
+#[tracing::instrument(skip(conn))]
 pub async fn cast(
-    executor: impl PgExecutor<'_> + Copy,
+    conn: &mut PgConnection,
     user_id: i64,
     post_id: i64,
     direction: VoteDirection,
 ) -> Result<(), AppError> {
-    if !post::is_visible(executor, post_id, user_id).await? {
+    if !post::is_visible(&mut *conn, post_id, user_id).await? {
         return Err(AppError::NotFound(format!(
             "Post with id: {post_id} does not exist"
         )));
@@ -30,7 +30,7 @@ pub async fn cast(
                 user_id,
                 post_id
             )
-            .execute(executor)
+            .execute(&mut *conn)
             .await
             .map_err(|error| match violated_constraint(&error) {
                 // The post was deleted between the check above and the insert.
@@ -53,7 +53,7 @@ pub async fn cast(
                 user_id,
                 post_id
             )
-            .execute(executor)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
             if deleted == 0 {
