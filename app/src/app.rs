@@ -11,6 +11,7 @@ use crate::api::auth::{current_user, Login, Logout, Register};
 use crate::components::nav::Nav;
 use crate::error::AppError;
 use crate::model::User;
+use crate::offline::{self, provide_offline, Offline};
 use crate::pages::{
     editor::EditorPage, home::HomePage, login::LoginPage, my_posts::MyPostsPage,
     not_found::NotFoundPage, post_detail::PostPage, register::RegisterPage,
@@ -18,6 +19,12 @@ use crate::pages::{
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let build = use_context::<crate::server::AppState>()
+        .map(|state| state.build_id.to_string())
+        .unwrap_or_else(|| "dev".to_owned());
+    #[cfg(not(feature = "ssr"))]
+    let build = "dev".to_owned();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -25,6 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Postboard: short posts, votes and search." />
+                <meta name="postboard-build" content=build />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -50,11 +58,72 @@ impl Session {
     pub fn current(&self) -> Option<User> {
         self.user.get().and_then(Result::ok).flatten()
     }
+
+    /// The logged-in user's id, read without subscribing (for event handlers).
+    pub fn user_id_untracked(&self) -> Option<i64> {
+        self.user
+            .get_untracked()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|user| user.id)
+    }
 }
 
 /// The session from context (provided by `App`).
 pub fn use_session() -> Session {
     expect_context::<Session>()
+}
+
+/// Keeps `offline.online` true to the browser, sends the outbox whenever the connection comes
+/// back (and once the user is known), registers the service worker, and wipes local data on
+/// logout. Effects only run in the browser, after hydration.
+fn track_connectivity(session: Session, offline: Offline) {
+    let user_id = move || session.current().map(|user| user.id);
+    let flush = move || {
+        if let Some(user) = user_id() {
+            leptos::task::spawn_local(offline::flush(offline, user));
+        }
+    };
+    Effect::new(move |_| {
+        offline.online.set(offline::is_browser_online());
+        offline::register_service_worker();
+    });
+    let _ = window_event_listener(leptos::ev::online, move |_| {
+        offline.online.set(true);
+        flush();
+    });
+    let _ = window_event_listener(leptos::ev::offline, move |_| offline.online.set(false));
+    // When the user becomes known: count their queued writes and send them if possible.
+    Effect::new(move |_| {
+        if let Some(user) = user_id() {
+            offline::refresh_pending(offline, user);
+            if offline.online.get_untracked() {
+                flush();
+            }
+        }
+    });
+    // After a logout nothing of the user stays in this browser. Wiped when the logout completes
+    // and again once the session reads as logged out, since a page rendered in between may
+    // still have stored something under the old user.
+    let wipe = move || {
+        offline::clear_all();
+        offline.pending.set(0);
+        offline.outcomes.set(Vec::new());
+    };
+    Effect::new(move |previous: Option<usize>| {
+        let version = session.logout.version().get();
+        if previous.is_some_and(|previous| previous != version) {
+            wipe();
+        }
+        version
+    });
+    Effect::new(move |previous: Option<Option<i64>>| {
+        let now = user_id();
+        if previous.flatten().is_some() && now.is_none() {
+            wipe();
+        }
+        now
+    });
 }
 
 /// The root component: metadata, session, header and routes.
@@ -74,12 +143,15 @@ pub fn App() -> impl IntoView {
         },
         |_| current_user(),
     );
-    provide_context(Session {
+    let session = Session {
         login,
         logout,
         register,
         user,
-    });
+    };
+    provide_context(session);
+    let offline = provide_offline();
+    track_connectivity(session, offline);
 
     // Marks the page once the WASM has taken over (effects never run on the server); browser
     // tests wait for it before using anything interactive.

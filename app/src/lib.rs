@@ -9,6 +9,7 @@ pub mod app;
 pub mod components;
 pub mod error;
 pub mod model;
+pub mod offline;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

@@ -5,11 +5,13 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::app::use_session;
+use crate::offline::use_offline;
 
 /// The site header.
 #[component]
 pub fn Nav() -> impl IntoView {
     let session = use_session();
+    let offline = use_offline();
     view! {
         <header class="site-header">
             <nav class="container">
@@ -19,6 +21,7 @@ pub fn Nav() -> impl IntoView {
                         Some(user) => view! {
                             <A href="/posts/new">"New post"</A>
                             <A href="/me">"My posts"</A>
+                            <span class="status-dot" class:offline=move || !offline.online.get() title="Connection"></span>
                             <span class="who" data-testid="current-user">{user.email}</span>
                             <ActionForm action=session.logout attr:class="inline">
                                 <button type="submit" class="link">"Log out"</button>
@@ -26,6 +29,7 @@ pub fn Nav() -> impl IntoView {
                         }
                         .into_any(),
                         None => view! {
+                            <span class="status-dot" class:offline=move || !offline.online.get() title="Connection"></span>
                             <A href="/login">"Log in"</A>
                             <A href="/register">"Sign up"</A>
                         }
@@ -34,5 +38,26 @@ pub fn Nav() -> impl IntoView {
                 </Transition>
             </nav>
         </header>
+        <Show when=move || !offline.online.get()>
+            <p class="banner offline" role="status" data-testid="offline-banner">
+                "You are offline. You can keep reading what you have opened before; new posts, edits and votes are kept and sent when the connection returns."
+            </p>
+        </Show>
+        <Show when=move || { offline.pending.get() > 0 }>
+            <p class="banner pending" role="status" data-testid="outbox-pending">
+                {move || match offline.pending.get() {
+                    1 => "1 change is waiting to be sent.".to_owned(),
+                    n => format!("{n} changes are waiting to be sent."),
+                }}
+            </p>
+        </Show>
+        <Show when=move || !offline.outcomes.get().is_empty()>
+            <div class="banner outcomes" role="status" data-testid="outbox-outcomes">
+                <ul>
+                    {move || offline.outcomes.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                </ul>
+                <button class="link" on:click=move |_| offline.outcomes.set(Vec::new())>"Dismiss"</button>
+            </div>
+        </Show>
     }
 }

@@ -1,11 +1,14 @@
 //! The vote toggle. It owns its action (the state of one button is local to it) and updates
 //! optimistically: the count and state change on click, and go back if the server refuses.
-//! Without WASM it is a plain form that posts to the server function.
+//! Offline, the vote goes to the outbox. Without WASM it is a plain form that posts to the
+//! server function.
 
 use leptos::prelude::*;
 
 use crate::api::vote::CastVote;
+use crate::app::use_session;
 use crate::model::VoteInput;
+use crate::offline::{self, use_offline, Write};
 
 /// A vote count with a toggle for logged-in readers.
 #[component]
@@ -16,6 +19,8 @@ pub fn VoteButton(
     #[prop(into)] can_vote: Signal<bool>,
 ) -> impl IntoView {
     let action = ServerAction::<CastVote>::new();
+    let offline = use_offline();
+    let session = use_session();
     let voted = RwSignal::new(has_voted);
     let count = RwSignal::new(votes);
     let problem = RwSignal::new(None::<String>);
@@ -36,11 +41,16 @@ pub fn VoteButton(
         voted.set(adding);
         count.update(|n| *n += if adding { 1 } else { -1 });
         problem.set(None);
+        let dir = i64::from(adding);
+        // Offline, the vote waits in the outbox; the button already shows it.
+        if !offline.online.get_untracked() {
+            if let Some(user) = session.user_id_untracked() {
+                offline::enqueue(offline, user, Write::Vote { post_id, dir });
+            }
+            return;
+        }
         action.dispatch(CastVote {
-            vote: VoteInput {
-                post_id,
-                dir: i64::from(adding),
-            },
+            vote: VoteInput { post_id, dir },
             idempotency_key: None,
         });
     };

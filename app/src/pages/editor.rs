@@ -1,10 +1,12 @@
 //! `/posts/new` and `/posts/:id/edit`: the post form. The title and content rules run in the
 //! browser as you type (the same `Title` / `Content` code the server enforces), and the server's
-//! field errors show under the same inputs.
+//! field errors show under the same inputs. What you type is kept as a draft in local storage
+//! until the post is saved; offline, saving puts the post in the outbox.
 
 use leptos::prelude::*;
 use leptos_meta::Title as PageTitle;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 
 use crate::api::post::{get_post, CreatePost, UpdatePost};
 use crate::app::use_session;
@@ -12,6 +14,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::field_errors::{FieldErrorList, FormError};
 use crate::error::AppError;
 use crate::model::{Content, Post, Title};
+use crate::offline::{self, use_offline, Write};
 use crate::pages::post_detail::use_post_id;
 
 /// The editor page: empty for a new post, prefilled for an edit.
@@ -62,22 +65,30 @@ fn check<T>(
 
 #[component]
 fn PostForm(post: Option<Post>) -> impl IntoView {
+    let session = use_session();
+    let offline = use_offline();
+    let navigate = use_navigate();
     let create = ServerAction::<CreatePost>::new();
     let update = ServerAction::<UpdatePost>::new();
     let editing = post.as_ref().map(|post| post.id);
+    let draft_name = match editing {
+        Some(id) => format!("draft:{id}"),
+        None => "draft:new".to_owned(),
+    };
     let title = RwSignal::new(post.as_ref().map(|p| p.title.clone()).unwrap_or_default());
     let content = RwSignal::new(post.as_ref().map(|p| p.content.clone()).unwrap_or_default());
-    let published = post.as_ref().is_none_or(|p| p.published);
+    let published = RwSignal::new(post.as_ref().is_none_or(|p| p.published));
     let title_touched = RwSignal::new(false);
     let content_touched = RwSignal::new(false);
+    let restored = RwSignal::new(false);
     let title_problem = Memo::new(move |_| check(title_touched.get(), &title.get(), Title::parse));
     let content_problem =
         Memo::new(move |_| check(content_touched.get(), &content.get(), Content::parse));
     let server_error = Signal::derive(move || {
         let result = if editing.is_some() {
-            update.value().get().map(|r| r.map(|_| ()))
+            update.value().get().map(|r| r.map(drop))
         } else {
-            create.value().get().map(|r| r.map(|_| ()))
+            create.value().get().map(|r| r.map(drop))
         };
         result.and_then(Result::err)
     });
@@ -85,65 +96,168 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
     let is_invalid =
         move || Title::parse(&title.get()).is_err() || Content::parse(&content.get()).is_err();
 
-    let fields = view! {
-        <label for="title">"Title"</label>
-        <input
-            id="title"
-            name="title"
-            required
-            maxlength=Title::MAX_LEN
-            prop:value=title
-            on:input=move |event| {
-                title.set(event_target_value(&event));
-                title_touched.set(true);
+    // Drafts: restored once hydrated, saved as you type, dropped once the post is saved.
+    {
+        let draft_name = draft_name.clone();
+        Effect::new(move |_| {
+            let user = session.user_id_untracked();
+            if let Some(draft) = offline::load::<Draft>(user, &draft_name) {
+                title.set(draft.title);
+                content.set(draft.content);
+                restored.set(true);
             }
-            on:blur=move |_| title_touched.set(true)
-        />
-        <p class="hint" data-field="title">{move || title_problem.get()}</p>
-        <FieldErrorList error=server_error field="title" />
-        <label for="content">"Content"</label>
-        <textarea
-            id="content"
-            name="content"
-            required
-            rows="10"
-            prop:value=content
-            on:input=move |event| {
-                content.set(event_target_value(&event));
-                content_touched.set(true);
+        });
+    }
+    {
+        let draft_name = draft_name.clone();
+        Effect::new(move |previous: Option<()>| {
+            let draft = Draft {
+                title: title.get(),
+                content: content.get(),
+            };
+            if previous.is_some() {
+                offline::save(session.user_id_untracked(), &draft_name, &draft);
             }
-            on:blur=move |_| content_touched.set(true)
-        >
-            {content.get_untracked()}
-        </textarea>
-        <p class="counter">{move || format!("{} / {}", content.get().chars().count(), Content::MAX_LEN)}</p>
-        <p class="hint" data-field="content">{move || content_problem.get()}</p>
-        <FieldErrorList error=server_error field="content" />
-        <label class="checkbox">
-            <input type="checkbox" name="published" value="on" checked=published />
-            "Published (untick to keep it as a draft only you can see)"
-        </label>
-        <FormError error=server_error />
-        <button type="submit" disabled=move || pending.get() || is_invalid()>
-            {move || if pending.get() { "Saving…" } else { "Save" }}
-        </button>
+        });
+    }
+    {
+        let draft_name = draft_name.clone();
+        Effect::new(move |_| {
+            let saved = create.value().get().is_some_and(|r| r.is_ok())
+                || update.value().get().is_some_and(|r| r.is_ok());
+            if saved {
+                offline::remove(session.user_id_untracked(), &draft_name);
+            }
+        });
+    }
+
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if is_invalid() {
+            title_touched.set(true);
+            content_touched.set(true);
+            return;
+        }
+        let (title, content, published) = (
+            title.get_untracked(),
+            content.get_untracked(),
+            published.get_untracked(),
+        );
+        if !offline.online.get_untracked() {
+            // Offline: the write waits in the outbox, which keeps it safe; the draft can go.
+            if let Some(user) = session.user_id_untracked() {
+                let write = match editing {
+                    Some(id) => Write::Update {
+                        id,
+                        title,
+                        content,
+                        published,
+                    },
+                    None => Write::Create {
+                        title,
+                        content,
+                        published,
+                    },
+                };
+                offline::enqueue(offline, user, write);
+                offline::remove(Some(user), &draft_name);
+                navigate("/", Default::default());
+            }
+            return;
+        }
+        let published = published.then(|| "on".to_owned());
+        match editing {
+            Some(id) => {
+                update.dispatch(UpdatePost {
+                    id,
+                    title,
+                    content,
+                    published,
+                    idempotency_key: None,
+                });
+            }
+            None => {
+                create.dispatch(CreatePost {
+                    title,
+                    content,
+                    published,
+                    idempotency_key: None,
+                });
+            }
+        }
     };
 
-    match editing {
-        Some(id) => view! {
-            <PageTitle text="Edit post" />
-            <h1>"Edit post"</h1>
-            <ActionForm action=update attr:class="editor">
-                <input type="hidden" name="id" value=id />
-                {fields}
-            </ActionForm>
-        }
-        .into_any(),
-        None => view! {
-            <PageTitle text="New post" />
-            <h1>"New post"</h1>
-            <ActionForm action=create attr:class="editor">{fields}</ActionForm>
-        }
-        .into_any(),
+    let (heading, action) = match editing {
+        Some(_) => ("Edit post", "/rpc/update_post"),
+        None => ("New post", "/rpc/create_post"),
+    };
+    view! {
+        <PageTitle text=heading />
+        <h1>{heading}</h1>
+        <form method="post" action=action class="editor" on:submit=on_submit>
+            {editing.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            <Show when=move || restored.get()>
+                <p class="note" data-testid="draft-restored">"Your unsaved draft was restored."</p>
+            </Show>
+            <label for="title">"Title"</label>
+            <input
+                id="title"
+                name="title"
+                required
+                maxlength=Title::MAX_LEN
+                prop:value=title
+                on:input=move |event| {
+                    title.set(event_target_value(&event));
+                    title_touched.set(true);
+                }
+                on:blur=move |_| title_touched.set(true)
+            />
+            <p class="hint" data-field="title">{move || title_problem.get()}</p>
+            <FieldErrorList error=server_error field="title" />
+            <label for="content">"Content"</label>
+            <textarea
+                id="content"
+                name="content"
+                required
+                rows="10"
+                prop:value=content
+                on:input=move |event| {
+                    content.set(event_target_value(&event));
+                    content_touched.set(true);
+                }
+                on:blur=move |_| content_touched.set(true)
+            >
+                {content.get_untracked()}
+            </textarea>
+            <p class="counter">
+                {move || format!("{} / {}", content.get().chars().count(), Content::MAX_LEN)}
+            </p>
+            <p class="hint" data-field="content">{move || content_problem.get()}</p>
+            <FieldErrorList error=server_error field="content" />
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    name="published"
+                    value="on"
+                    prop:checked=published
+                    on:change=move |event| published.set(event_target_checked(&event))
+                />
+                "Published (untick to keep it as a draft only you can see)"
+            </label>
+            <FormError error=server_error />
+            <button type="submit" disabled=move || pending.get() || is_invalid()>
+                {move || if pending.get() { "Saving…" } else { "Save" }}
+            </button>
+            <Show when=move || !offline.online.get()>
+                <p class="note">"You are offline: saving puts the post in the outbox."</p>
+            </Show>
+        </form>
     }
+}
+
+/// What the draft of a post keeps.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Draft {
+    title: String,
+    content: String,
 }

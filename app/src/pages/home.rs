@@ -9,17 +9,19 @@ use crate::components::error_view::ErrorView;
 use crate::components::post_list::PostList;
 use crate::components::search_box::SearchBox;
 use crate::error::AppError;
-use crate::model::PostQuery;
+use crate::model::{Page, PostOut, PostQuery};
+use crate::offline::{self, use_offline, Stamped};
 use crate::pages::{use_list_params, PAGE_SIZE};
 
 /// The home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
+    let offline = use_offline();
     let (search, page) = use_list_params();
     let posts = Resource::new(
-        move || (search.get(), page.get()),
-        |(search, page)| {
+        move || (search.get(), page.get(), offline.synced.get()),
+        |(search, page, _)| {
             list_posts(
                 PostQuery {
                     limit: PAGE_SIZE,
@@ -40,8 +42,37 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let page_data = posts.await?;
+                    let cache_name = format!("feed:{}:{}", search.get_untracked(), page.get_untracked());
+                    let user = session.user_id_untracked();
+                    // Online, each page seen is kept; offline, the kept copy stands in for it.
+                    let (page_data, cached_age) = match posts.await {
+                        Ok(page_data) => {
+                            if offline.online.get_untracked() {
+                                offline::save_stamped(user, &cache_name, &page_data);
+                                (page_data, None)
+                            } else {
+                                let age = offline::load::<Stamped<Page<PostOut>>>(user, &cache_name)
+                                    .map(|stamped| stamped.age());
+                                (page_data, age)
+                            }
+                        }
+                        Err(AppError::Transport(reason)) => {
+                            match offline::load::<Stamped<Page<PostOut>>>(user, &cache_name) {
+                                Some(stamped) => {
+                                    let age = stamped.age();
+                                    (stamped.value, Some(age))
+                                }
+                                None => return Err(AppError::Transport(reason)),
+                            }
+                        }
+                        Err(error) => return Err(error),
+                    };
                     Ok::<_, AppError>(view! {
+                        {cached_age.map(|age| view! {
+                            <p class="banner cached" data-testid="cached-feed">
+                                "Offline copy of this page, saved " {age} "."
+                            </p>
+                        })}
                         <PostList
                             page_data
                             base="/"

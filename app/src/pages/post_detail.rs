@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::post::{get_post, DeletePost};
 use crate::app::use_session;
@@ -12,6 +12,7 @@ use crate::components::field_errors::FormError;
 use crate::components::vote_button::VoteButton;
 use crate::error::AppError;
 use crate::model::PostOut;
+use crate::offline::{self, use_offline, Write};
 
 /// The post id from the URL, if it is a number.
 pub fn use_post_id() -> Memo<Option<i64>> {
@@ -54,6 +55,8 @@ pub fn PostPage() -> impl IntoView {
 #[component]
 fn PostView(post: PostOut) -> impl IntoView {
     let session = use_session();
+    let offline = use_offline();
+    let navigate = use_navigate();
     let delete = ServerAction::<DeletePost>::new();
     let PostOut {
         post,
@@ -66,6 +69,18 @@ fn PostView(post: PostOut) -> impl IntoView {
     let can_vote = Signal::derive(move || session.current().is_some());
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let id = post.id;
+    let on_delete = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if offline.online.get_untracked() {
+            delete.dispatch(DeletePost {
+                id,
+                idempotency_key: None,
+            });
+        } else if let Some(user) = session.user_id_untracked() {
+            offline::enqueue(offline, user, Write::Delete { id });
+            navigate("/", Default::default());
+        }
+    };
     view! {
         <Title text=post.title.clone() />
         <article class="post" data-post-id=id>
@@ -91,10 +106,10 @@ fn PostView(post: PostOut) -> impl IntoView {
                     <details class="confirm-delete">
                         <summary>"Delete…"</summary>
                         <p>"Delete this post and its votes? This cannot be undone."</p>
-                        <ActionForm action=delete>
+                        <form method="post" action="/rpc/delete_post" on:submit=on_delete.clone()>
                             <input type="hidden" name="id" value=id />
                             <button type="submit" class="danger">"Yes, delete this post"</button>
-                        </ActionForm>
+                        </form>
                         <FormError error=delete_error />
                     </details>
                 </footer>

@@ -19,7 +19,26 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub passwords: Passwords,
     pub throttle: Arc<Throttle>,
+    /// Identifies the front-end build (a hash of the WASM), so the service worker's caches are
+    /// replaced on deploy.
+    pub build_id: Arc<str>,
     pub leptos_options: LeptosOptions,
+}
+
+/// The first 16 hex digits of the SHA-256 of the site's WASM, or "dev" when there is none.
+fn build_id(options: &LeptosOptions) -> String {
+    use sha2::{Digest, Sha256};
+    let wasm = std::path::Path::new(&*options.site_root)
+        .join(&*options.site_pkg_dir)
+        .join(format!("{}.wasm", options.output_name));
+    match std::fs::read(&wasm) {
+        Ok(bytes) => Sha256::digest(&bytes)
+            .iter()
+            .take(8)
+            .map(|byte| format!("{byte:02x}"))
+            .collect(),
+        Err(_) => "dev".to_owned(),
+    }
 }
 
 impl AppState {
@@ -29,6 +48,7 @@ impl AppState {
         let throttle = Arc::new(Throttle::new(&config));
         Self {
             throttle,
+            build_id: build_id(&leptos_options).into(),
             pool,
             config: Arc::new(config),
             jwt,
