@@ -35,3 +35,18 @@ test('the page hydrates and the search box navigates without a reload', async ({
   await expect(page.locator('.post-card')).toHaveCount(1);
   expect(await page.evaluate(() => window.__stillTheSamePage)).toBe(true);
 });
+
+test('pages carry a nonce-based Content-Security-Policy and no script is blocked', async ({ page }) => {
+  const violations = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  const response = await page.goto('/');
+  const policy = response.headers()['content-security-policy'];
+  expect(policy).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+'/);
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(policy).not.toContain('unsafe-inline');
+  expect(response.headers()['x-content-type-options']).toBe('nosniff');
+  await hydrated(page);
+  expect(violations).toEqual([]);
+});
