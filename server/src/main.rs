@@ -2,10 +2,18 @@
 
 use app::server::Config;
 use leptos::config::get_configuration;
-use server::{startup, telemetry};
+use server::{memory, startup, telemetry};
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    memory::tune_allocator();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the Tokio runtime")
+        .block_on(run());
+}
+
+async fn run() {
     // `.env` is for development; in production the environment is set by the deployment.
     let _ = dotenvy::dotenv();
     telemetry::init();

@@ -377,14 +377,33 @@ async fn script_payloads_in_posts_are_rendered_as_text(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("ann@example.com").await;
     let payload = "<script>alert('pwned')</script><img src=x onerror=alert(1)>";
-    app.create_post(&token, &serde_json::json!({"title": payload, "content": payload})).await;
+    app.create_post(
+        &token,
+        &serde_json::json!({"title": payload, "content": payload}),
+    )
+    .await;
     // Act
     let response = app.client.get(app.url("/")).send().await.unwrap();
     // Assert: escaped in the HTML, and the page forbids inline scripts without the nonce.
-    let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(policy.contains("'nonce-") && !policy.contains("unsafe-inline"), "{policy}");
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains("'nonce-") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
     let html = response.text().await.unwrap();
-    assert!(!html.contains("<script>alert('pwned')"), "the payload must not be live HTML");
-    assert!(!html.contains("<img src=x"), "the payload must not be live HTML");
-    assert!(html.contains("&lt;script&gt;alert("), "the payload is shown as text");
+    assert!(
+        !html.contains("<script>alert('pwned')"),
+        "the payload must not be live HTML"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "the payload must not be live HTML"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert("),
+        "the payload is shown as text"
+    );
 }
