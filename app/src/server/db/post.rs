@@ -93,9 +93,9 @@ pub async fn find(
         r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
                   u.email as owner_email, u.created_at as owner_created_at,
                   p.votes::bigint as "votes!",
-                  exists(select 1 from votes v where v.post_id = p.id and v.user_id = $2)
-                      as "has_voted!"
+                  mine.user_id is not null as "has_voted!"
            from posts p join users u on u.id = p.owner_id
+               left join votes mine on mine.user_id = $2 and mine.post_id = p.id
            where p.id = $1 and (p.published or p.owner_id = $2)"#,
         id,
         viewer
@@ -125,9 +125,9 @@ pub async fn list(
             r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
                       u.email as owner_email, u.created_at as owner_created_at,
                       p.votes::bigint as "votes!",
-                      exists(select 1 from votes v where v.post_id = p.id and v.user_id = $1)
-                          as "has_voted!"
+                      mine.user_id is not null as "has_voted!"
                from posts p join users u on u.id = p.owner_id
+               left join votes mine on mine.user_id = $1 and mine.post_id = p.id
                where p.published or p.owner_id = $1
                order by p.created_at desc, p.id desc
                limit $2 offset $3"#,
@@ -143,9 +143,9 @@ pub async fn list(
             r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
                       u.email as owner_email, u.created_at as owner_created_at,
                       p.votes::bigint as "votes!",
-                      exists(select 1 from votes v where v.post_id = p.id and v.user_id = $1)
-                          as "has_voted!"
+                      mine.user_id is not null as "has_voted!"
                from posts p join users u on u.id = p.owner_id
+               left join votes mine on mine.user_id = $1 and mine.post_id = p.id
                where (p.published or p.owner_id = $1)
                  and (p.title ilike $2 or p.content ilike $2)
                order by p.created_at desc, p.id desc
@@ -174,9 +174,9 @@ pub async fn list_owned(
         r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
                   u.email as owner_email, u.created_at as owner_created_at,
                   p.votes::bigint as "votes!",
-                  exists(select 1 from votes v where v.post_id = p.id and v.user_id = $1)
-                      as "has_voted!"
+                  mine.user_id is not null as "has_voted!"
            from posts p join users u on u.id = p.owner_id
+               left join votes mine on mine.user_id = $1 and mine.post_id = p.id
            where p.owner_id = $1
            order by p.created_at desc, p.id desc
            limit $2 offset $3"#,
