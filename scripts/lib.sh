@@ -64,6 +64,31 @@ ensure_node_tools() {
   fi
 }
 
+CARGO_DENY_VERSION="0.20.2"
+
+ensure_cargo_deny() {
+  if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "$CARGO_DENY_VERSION" ]; then
+    say "installing cargo-deny $CARGO_DENY_VERSION"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install --locked "cargo-deny@$CARGO_DENY_VERSION"
+  fi
+}
+
+# cargo-deny reads its advisory database from a git checkout and cannot fetch one here: this
+# turns the RustSec snapshot in ../shared/advisory-db into the checkout it expects (deny.toml).
+ensure_advisory_db() {
+  local snapshot="$ROOT/../shared/advisory-db"
+  local db="$ROOT/target/advisory-dbs/advisory-db-3157b0e258782691"
+  [ -d "$snapshot" ] || die "the RustSec snapshot ../shared/advisory-db is missing"
+  if ! cmp -s "$snapshot/SNAPSHOT.txt" "$db/SNAPSHOT.txt" 2>/dev/null; then
+    rm -rf "$db"
+    mkdir -p "$(dirname "$db")"
+    cp -r "$snapshot" "$db"
+    (cd "$db" && git init -q && git add -A &&
+      git -c user.name=postboard -c user.email=ci@localhost commit -qm "RustSec snapshot")
+  fi
+}
+
 SCHEMATHESIS_VERSION="4.32.5"
 
 ensure_schemathesis() {
