@@ -376,7 +376,10 @@ async fn two_instances_on_one_database_behave_as_one_service(pool: PgPool) {
     let token = first.signed_up("ann@example.com").await;
     // A token issued by one instance works on the other.
     let access = token["access_token"].as_str().unwrap();
-    assert_eq!(second.get("/api/users/me", Some(access)).await.status(), StatusCode::OK);
+    assert_eq!(
+        second.get("/api/users/me", Some(access)).await.status(),
+        StatusCode::OK
+    );
     // Rotation on one instance...
     let body = json!({"refresh_token": token["refresh_token"]});
     let rotated: Value = second
@@ -386,9 +389,18 @@ async fn two_instances_on_one_database_behave_as_one_service(pool: PgPool) {
         .await
         .unwrap();
     // ...is seen by the other: reusing the old token there revokes the family everywhere.
-    let reuse = first.send_json(reqwest::Method::POST, "/api/token/refresh", None, &body).await;
+    let reuse = first
+        .send_json(reqwest::Method::POST, "/api/token/refresh", None, &body)
+        .await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
     let successor = json!({"refresh_token": rotated["refresh_token"]});
-    let after = second.send_json(reqwest::Method::POST, "/api/token/refresh", None, &successor).await;
+    let after = second
+        .send_json(
+            reqwest::Method::POST,
+            "/api/token/refresh",
+            None,
+            &successor,
+        )
+        .await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }

@@ -557,3 +557,35 @@ async fn nul_characters_and_invalid_utf8_are_422_not_500(pool: PgPool) {
         .unwrap();
     assert_eq!(login.status(), StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deeply_nested_json_and_odd_unicode_are_handled(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    // 10,000 levels of nesting: refused as invalid JSON, without exhausting the stack.
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let response = app
+        .client
+        .post(app.url("/api/posts/"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(nested)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Right-to-left marks, combining characters, emoji and astral planes are just text.
+    let title = "\u{202e}gnp.exe \u{0301}\u{0301} 👩‍👩‍👧 𝕏";
+    let created: Value = app
+        .create_post(
+            &token,
+            &json!({"title": title, "content": "\u{feff}zero\u{200b}width"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["title"], title);
+    let found = list(&app, &token, "?search=%F0%9D%95%8F").await;
+    assert_eq!(titles(&found), [title]);
+}
