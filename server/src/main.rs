@@ -2,18 +2,10 @@
 
 use app::server::Config;
 use leptos::config::get_configuration;
-use server::{memory, startup, telemetry};
+use server::{startup, telemetry};
 
-fn main() {
-    memory::tune_allocator();
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("starting the Tokio runtime")
-        .block_on(run());
-}
-
-async fn run() {
+#[tokio::main]
+async fn main() {
     // `.env` is for development; in production the environment is set by the deployment.
     let _ = dotenvy::dotenv();
     telemetry::init();

@@ -38,14 +38,22 @@ pub fn PostCard(post: PostOut, #[prop(into)] can_vote: Signal<bool>) -> impl Int
                     {(!post.published).then(|| view! { <span class="badge">"Draft"</span> })}
                 </h2>
                 <p class="excerpt">{excerpt(&post.content)}</p>
-                <p class="meta">
-                    "by " {post.owner.email} " · "
-                    <time datetime=post.created_at.to_rfc3339()>
-                        {post.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}
-                    </time>
-                </p>
+                <PostMeta author=post.owner.email created_at=post.created_at />
             </div>
         </article>
+    }
+}
+
+/// "by ann@example.com · 2026-11-25 13:48 UTC", with a machine-readable time.
+#[component]
+pub fn PostMeta(author: String, created_at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    view! {
+        <p class="meta">
+            "by " {author} " · "
+            <time datetime=created_at.to_rfc3339()>
+                {created_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+            </time>
+        </p>
     }
 }
 

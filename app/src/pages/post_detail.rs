@@ -9,6 +9,7 @@ use crate::api::post::{get_post, DeletePost};
 use crate::app::use_session;
 use crate::components::error_view::ErrorView;
 use crate::components::field_errors::FormError;
+use crate::components::post_card::PostMeta;
 use crate::components::vote_button::VoteButton;
 use crate::error::AppError;
 use crate::model::PostOut;
@@ -91,12 +92,7 @@ fn PostView(post: PostOut) -> impl IntoView {
                         {post.title}
                         {(!post.published).then(|| view! { <span class="badge">"Draft"</span> })}
                     </h1>
-                    <p class="meta">
-                        "by " {post.owner.email} " · "
-                        <time datetime=post.created_at.to_rfc3339()>
-                            {post.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}
-                        </time>
-                    </p>
+                    <PostMeta author=post.owner.email created_at=post.created_at />
                 </div>
             </header>
             <div class="content">{post.content}</div>
