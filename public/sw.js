@@ -34,13 +34,27 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+// The page asks for each page it shows after a client-side navigation to be kept too
+// ("cache:/posts/7"), so the offline copy of a page is the one the user last saw.
 self.addEventListener('message', (event) => {
   if (event.data === 'clear-pages') {
     event.waitUntil(caches.delete(PAGE_CACHE));
+  } else if (typeof event.data === 'string' && event.data.startsWith('cache:')) {
+    const url = new URL(event.data.slice('cache:'.length), self.location.origin);
+    if (url.origin === self.location.origin && !isNeverCached(url)) {
+      event.waitUntil(
+        fetch(url, { credentials: 'same-origin' })
+          .then((response) => response.ok
+            ? caches.open(PAGE_CACHE).then((cache) => cache.put(url, response))
+            : undefined)
+          .catch(() => undefined),
+      );
+    }
   }
 });
 
 function isNeverCached(url) {
+  // Hoisted: also used by the message handler above.
   return url.pathname.startsWith('/api/') || url.pathname.startsWith('/rpc/');
 }
 

@@ -146,7 +146,16 @@ pub fn clear_all() {
                 let _ = storage.remove_item(&key);
             }
         }
-        if let Some(worker) = window().navigator().service_worker().controller() {
+        let navigator = window().navigator();
+        let supported = js_sys::Reflect::has(
+            &navigator,
+            &wasm_bindgen::JsValue::from_str("serviceWorker"),
+        )
+        .unwrap_or(false);
+        if let Some(worker) = supported
+            .then(|| navigator.service_worker().controller())
+            .flatten()
+        {
             let _ = worker.post_message(&wasm_bindgen::JsValue::from_str("clear-pages"));
         }
     }
@@ -162,6 +171,28 @@ pub fn is_browser_online() -> bool {
     {
         true
     }
+}
+
+/// Asks the service worker to keep an offline copy of `url` (a page reached by client-side
+/// navigation, which the worker does not see).
+pub fn remember_page(url: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let navigator = window().navigator();
+        let supported = js_sys::Reflect::has(
+            &navigator,
+            &wasm_bindgen::JsValue::from_str("serviceWorker"),
+        )
+        .unwrap_or(false);
+        if let Some(worker) = supported
+            .then(|| navigator.service_worker().controller())
+            .flatten()
+        {
+            let _ = worker.post_message(&wasm_bindgen::JsValue::from_str(&format!("cache:{url}")));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
 }
 
 /// Registers the service worker for the build named in the page's `postboard-build` meta tag

@@ -112,3 +112,17 @@ test('logout leaves no user data in local storage', async ({ page }) => {
   await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
   await expect.poll(userKeys).toEqual([]);
 });
+
+test('a page reached by client-side navigation is kept for offline use too', async ({ page, context }) => {
+  const email = await signUp(page);
+  await visitWithWorker(page, '/');
+  await page.getByRole('link', { name: 'My posts' }).click();
+  await expect(page.getByRole('heading', { name: 'My posts' })).toBeVisible();
+  // The worker fetches its copy in the background.
+  await expect.poll(() => page.evaluate(async () => !!(await caches.match('/me')))).toBe(true);
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'My posts' })).toBeVisible();
+  await expect(page.getByTestId('current-user')).toHaveText(email);
+  await context.setOffline(false);
+});

@@ -5,13 +5,32 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::app::use_session;
-use crate::offline::use_offline;
+use crate::offline::{self, use_offline};
 
 /// The site header.
 #[component]
 pub fn Nav() -> impl IntoView {
     let session = use_session();
     let offline = use_offline();
+    // Keep an offline copy of every page shown, not only those loaded in full (the first page
+    // load goes through the service worker already).
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let search = location.search.get();
+        let url = if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!(
+                "{}?{}",
+                location.pathname.get(),
+                search.trim_start_matches('?')
+            )
+        };
+        if previous.is_some_and(|previous| previous != url) && offline.online.get_untracked() {
+            offline::remember_page(&url);
+        }
+        url
+    });
     view! {
         <header class="site-header">
             <nav class="container">
