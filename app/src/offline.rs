@@ -146,18 +146,28 @@ pub fn clear_all() {
                 let _ = storage.remove_item(&key);
             }
         }
-        let navigator = window().navigator();
-        let supported = js_sys::Reflect::has(
-            &navigator,
-            &wasm_bindgen::JsValue::from_str("serviceWorker"),
-        )
-        .unwrap_or(false);
-        if let Some(worker) = supported
-            .then(|| navigator.service_worker().controller())
-            .flatten()
-        {
-            let _ = worker.post_message(&wasm_bindgen::JsValue::from_str("clear-pages"));
-        }
+        tell_worker("clear-pages");
+    }
+}
+
+/// Whether this browser has service workers (not in insecure contexts, nor in old browsers).
+#[cfg(feature = "hydrate")]
+fn has_service_workers() -> bool {
+    js_sys::Reflect::has(
+        &window().navigator(),
+        &wasm_bindgen::JsValue::from_str("serviceWorker"),
+    )
+    .unwrap_or(false)
+}
+
+/// Sends a message to the service worker controlling this page, if there is one.
+#[cfg(feature = "hydrate")]
+fn tell_worker(message: &str) {
+    if !has_service_workers() {
+        return;
+    }
+    if let Some(worker) = window().navigator().service_worker().controller() {
+        let _ = worker.post_message(&wasm_bindgen::JsValue::from_str(message));
     }
 }
 
@@ -177,20 +187,7 @@ pub fn is_browser_online() -> bool {
 /// navigation, which the worker does not see).
 pub fn remember_page(url: &str) {
     #[cfg(feature = "hydrate")]
-    {
-        let navigator = window().navigator();
-        let supported = js_sys::Reflect::has(
-            &navigator,
-            &wasm_bindgen::JsValue::from_str("serviceWorker"),
-        )
-        .unwrap_or(false);
-        if let Some(worker) = supported
-            .then(|| navigator.service_worker().controller())
-            .flatten()
-        {
-            let _ = worker.post_message(&wasm_bindgen::JsValue::from_str(&format!("cache:{url}")));
-        }
-    }
+    tell_worker(&format!("cache:{url}"));
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
 }
@@ -206,14 +203,9 @@ pub fn register_service_worker() {
             .flatten()
             .and_then(|meta| meta.get_attribute("content"))
             .unwrap_or_else(|| "dev".to_owned());
-        let navigator = window().navigator();
-        let supported = js_sys::Reflect::has(
-            &navigator,
-            &wasm_bindgen::JsValue::from_str("serviceWorker"),
-        )
-        .unwrap_or(false);
-        if supported {
-            let _ = navigator
+        if has_service_workers() {
+            let _ = window()
+                .navigator()
                 .service_worker()
                 .register(&format!("/sw.js?v={build}"));
         }

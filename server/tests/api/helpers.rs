@@ -157,6 +157,30 @@ impl TestApp {
     }
 }
 
+/// The status codes of requests sent at once.
+#[derive(Debug)]
+pub struct Statuses(Vec<StatusCode>);
+
+impl Statuses {
+    /// How many answered with `status`.
+    pub fn of(&self, status: StatusCode) -> usize {
+        self.0.iter().filter(|s| **s == status).count()
+    }
+}
+
+/// Sends the requests concurrently and collects their status codes.
+pub async fn statuses(
+    requests: impl IntoIterator<Item = impl std::future::Future<Output = Response>>,
+) -> Statuses {
+    Statuses(
+        futures::future::join_all(requests)
+            .await
+            .iter()
+            .map(Response::status)
+            .collect(),
+    )
+}
+
 /// Asserts a `{"detail": "..."}` body with that message.
 pub async fn assert_detail(response: Response, status: StatusCode, detail: &str) {
     assert_eq!(response.status(), status);

@@ -38,27 +38,9 @@ async fn a_duplicate_email_in_another_letter_case_is_409(pool: PgPool) {
 async fn concurrent_sign_ups_with_one_email_create_one_account(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let attempts = (0..4).map(|_| app.register("ann@example.com", PASSWORD));
-    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status())
-        .collect();
-    assert_eq!(
-        statuses
-            .iter()
-            .filter(|s| **s == StatusCode::CREATED)
-            .count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses
-            .iter()
-            .filter(|s| **s == StatusCode::CONFLICT)
-            .count(),
-        3,
-        "{statuses:?}"
-    );
+    let statuses = crate::helpers::statuses(attempts).await;
+    assert_eq!(statuses.of(StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(statuses.of(StatusCode::CONFLICT), 3, "{statuses:?}");
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -122,28 +122,10 @@ async fn eight_identical_concurrent_votes_give_one_201_and_seven_409s(pool: PgPo
     let post = app.post_id(&token, "hello").await;
     // Act
     let attempts = (0..8).map(|_| app.vote(&token, post, 1));
-    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
-        .await
-        .iter()
-        .map(|r| r.status())
-        .collect();
+    let statuses = crate::helpers::statuses(attempts).await;
     // Assert
-    assert_eq!(
-        statuses
-            .iter()
-            .filter(|s| **s == StatusCode::CREATED)
-            .count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses
-            .iter()
-            .filter(|s| **s == StatusCode::CONFLICT)
-            .count(),
-        7,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.of(StatusCode::CREATED), 1, "{statuses:?}");
+    assert_eq!(statuses.of(StatusCode::CONFLICT), 7, "{statuses:?}");
     assert_eq!(votes_of(&app, &token, post).await, 1);
 }
 
