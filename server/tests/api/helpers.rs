@@ -146,6 +146,28 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Creates an unpublished post and returns its id.
+    pub async fn draft_id(&self, token: &str, title: &str) -> i64 {
+        let response = self
+            .create_post(
+                token,
+                &json!({"title": title, "content": "not ready", "published": false}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// How many rows `table` holds (a fixed table name from the test itself).
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
     pub async fn vote(&self, token: &str, post_id: i64, dir: i64) -> Response {
         self.send_json(
             reqwest::Method::POST,

@@ -10,6 +10,15 @@ async fn list(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     response.json().await.unwrap()
 }
 
+/// Asserts that `GET /api/posts/?<query>` is a 422 at `loc`.
+async fn assert_list_refuses(app: &TestApp, token: &str, query: &str, loc: &[&str]) {
+    assert_invalid_at(
+        app.get(&format!("/api/posts/?{query}"), Some(token)).await,
+        loc,
+    )
+    .await;
+}
+
 fn titles(posts: &[Value]) -> Vec<String> {
     posts
         .iter()
@@ -174,26 +183,10 @@ async fn the_default_page_is_10_and_the_limit_is_capped_at_100(pool: PgPool) {
 async fn negative_or_non_integer_paging_is_422(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("ann@example.com").await;
-    assert_invalid_at(
-        app.get("/api/posts/?limit=-1", Some(&token)).await,
-        &["query", "limit"],
-    )
-    .await;
-    assert_invalid_at(
-        app.get("/api/posts/?skip=-1", Some(&token)).await,
-        &["query", "skip"],
-    )
-    .await;
-    assert_invalid_at(
-        app.get("/api/posts/?limit=ten", Some(&token)).await,
-        &["query", "limit"],
-    )
-    .await;
-    assert_invalid_at(
-        app.get("/api/posts/?skip=1.5", Some(&token)).await,
-        &["query", "skip"],
-    )
-    .await;
+    assert_list_refuses(&app, &token, "limit=-1", &["query", "limit"]).await;
+    assert_list_refuses(&app, &token, "skip=-1", &["query", "skip"]).await;
+    assert_list_refuses(&app, &token, "limit=ten", &["query", "limit"]).await;
+    assert_list_refuses(&app, &token, "skip=1.5", &["query", "skip"]).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -254,16 +247,7 @@ async fn unpublished_posts_are_visible_only_to_their_owner(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let ann = app.token_for("ann@example.com").await;
     let bob = app.token_for("bob@example.com").await;
-    let draft: Value = app
-        .create_post(
-            &ann,
-            &json!({"title": "draft", "content": "c", "published": false}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = draft["id"].as_i64().unwrap();
+    let id = app.draft_id(&ann, "draft").await;
     assert_eq!(titles(&list(&app, &ann, "").await), ["draft"]);
     assert!(list(&app, &bob, "").await.is_empty());
     assert_eq!(
@@ -466,10 +450,7 @@ async fn deleting_a_post_answers_204_and_removes_it_with_its_votes(pool: PgPool)
             .status(),
         StatusCode::NOT_FOUND
     );
-    let votes: i64 = sqlx::query_scalar("select count(*) from votes")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let votes = app.count("votes").await;
     assert_eq!(votes, 0);
 }
 
@@ -532,16 +513,8 @@ async fn an_oversized_body_is_413(pool: PgPool) {
 async fn nul_characters_and_invalid_utf8_are_422_not_500(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("ann@example.com").await;
-    assert_invalid_at(
-        app.get("/api/posts/?search=%00", Some(&token)).await,
-        &["query", "search"],
-    )
-    .await;
-    assert_invalid_at(
-        app.get("/api/posts/?search=%FF%FE", Some(&token)).await,
-        &["query"],
-    )
-    .await;
+    assert_list_refuses(&app, &token, "search=%00", &["query", "search"]).await;
+    assert_list_refuses(&app, &token, "search=%FF%FE", &["query"]).await;
     assert_invalid_at(
         app.create_post(&token, &json!({"title": "a\u{0}b", "content": "c"}))
             .await,

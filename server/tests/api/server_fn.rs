@@ -216,10 +216,7 @@ async fn a_cross_site_state_change_with_the_cookie_is_refused(pool: PgPool) {
             .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{header}");
     }
-    let posts: i64 = sqlx::query_scalar("select count(*) from posts")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let posts = app.count("posts").await;
     assert_eq!(posts, 0);
     // The same request from the site itself goes through.
     let host = app.address.trim_start_matches("http://").to_owned();
@@ -310,10 +307,7 @@ async fn a_vote_form_posted_to_the_server_function_is_counted(pool: PgPool) {
     .await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    let votes: i64 = sqlx::query_scalar("select count(*) from votes")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let votes = app.count("votes").await;
     assert_eq!(votes, 1);
 }
 
@@ -340,10 +334,7 @@ async fn a_write_replayed_with_the_same_idempotency_key_is_applied_once(pool: Pg
         .unwrap();
     // Assert
     assert_eq!(first["id"], second["id"]);
-    let posts: i64 = sqlx::query_scalar("select count(*) from posts")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let posts = app.count("posts").await;
     assert_eq!(posts, 1);
     // A vote replayed after success is not a 409.
     let post = first["id"].to_string();

@@ -151,15 +151,7 @@ async fn a_hidden_draft_cannot_be_voted_on(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let ann = app.token_for("ann@example.com").await;
     let bob = app.token_for("bob@example.com").await;
-    let draft: Value = app
-        .create_post(
-            &ann,
-            &json!({"title": "draft", "content": "secret", "published": false}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let response = app.vote(&bob, draft["id"].as_i64().unwrap(), 1).await;
+    let draft = app.draft_id(&ann, "draft").await;
+    let response = app.vote(&bob, draft, 1).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
