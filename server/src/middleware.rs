@@ -102,7 +102,10 @@ pub async fn renew_session(
         }
         Err(AppError::InvalidToken) => session::cleared_cookies(&state.config),
         // The database is down or similar: leave the cookies alone and carry on anonymously.
-        Err(_) => return next.run(request).await,
+        Err(error) => {
+            tracing::warn!(%error, "could not renew the session");
+            return next.run(request).await;
+        }
     };
     let mut response = next.run(request).await;
     for cookie in cookies {

@@ -165,12 +165,13 @@ async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie(pool: PgPoo
         .await
         .unwrap();
     // Assert: new cookies, and the page is rendered for the logged-in user.
+    let status = response.status();
     let renewed = set_cookies(&response);
     assert!(
         renewed
             .iter()
             .any(|c| c.starts_with("pb_access=") && !c.starts_with("pb_access=;")),
-        "{renewed:?}"
+        "status {status}, cookies sent {refresh_only:?}, set {renewed:?}"
     );
     assert!(response.text().await.unwrap().contains("ann@example.com"));
 }
