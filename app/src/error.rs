@@ -181,15 +181,24 @@ mod ssr {
     use serde_json::json;
 
     impl AppError {
-        /// Maps a database error, logging its cause. A broken or exhausted connection pool is
-        /// 503 (retryable); everything else is an opaque 500.
+        /// Maps a database error, logging its cause. A database that cannot be reached, is
+        /// shutting down or starting up, or a connection pool that is exhausted is 503
+        /// (retryable); everything else is an opaque 500.
         pub fn from_db(error: sqlx::Error) -> Self {
-            match error {
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                    tracing::warn!(error = %error, "database unavailable");
-                    Self::Unavailable
-                }
-                other => Self::internal(other),
+            let unavailable = match &error {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+                // SQLSTATE class 08 (connection exception) and 57 (operator intervention:
+                // admin shutdown, crash shutdown, cannot connect now).
+                sqlx::Error::Database(database) => database
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            };
+            if unavailable {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable
+            } else {
+                Self::internal(error)
             }
         }
 

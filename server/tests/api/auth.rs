@@ -66,6 +66,50 @@ async fn unknown_email_and_wrong_password_fail_identically(pool: PgPool) {
     assert_detail(unknown_email, StatusCode::FORBIDDEN, "Invalid Credentials").await;
 }
 
+/// The middle one of the durations.
+fn median(mut samples: Vec<std::time::Duration>) -> std::time::Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_login_with_an_unknown_email_takes_as_long_as_one_with_a_wrong_password(pool: PgPool) {
+    // Arrange: no lock-out, so every attempt runs the whole check.
+    let config = crate::helpers::test_config(&[
+        ("LOGIN_MAX_FAILURES", "1000"),
+        ("AUTH_RATE_LIMIT_PER_MINUTE", "0"),
+    ]);
+    let app = TestApp::spawn_with(pool, config).await;
+    app.register("ann@example.com", PASSWORD).await;
+    // Act: interleaved, so that machine noise hits both kinds alike.
+    let (mut unknown, mut known) = (Vec::new(), Vec::new());
+    for round in 0..15 {
+        for is_unknown in [round % 2 == 0, round % 2 != 0] {
+            let email = if is_unknown {
+                "nobody@example.com"
+            } else {
+                "ann@example.com"
+            };
+            let started = std::time::Instant::now();
+            let response = app.login(email, "not the password").await;
+            let took = started.elapsed();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN);
+            if is_unknown {
+                unknown.push(took)
+            } else {
+                known.push(took)
+            }
+        }
+    }
+    // Assert: skipping the hash for an unknown e-mail would make it many times faster.
+    let (unknown, known) = (median(unknown), median(known));
+    let (faster, slower) = (unknown.min(known), unknown.max(known));
+    assert!(
+        faster.as_secs_f64() >= 0.6 * slower.as_secs_f64(),
+        "median login time: unknown e-mail {unknown:?}, wrong password {known:?}"
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn login_without_a_field_or_with_a_json_body_is_422(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
