@@ -1,23 +1,31 @@
 //! argon2id password hashing with OWASP's parameters (m = 19 MiB, t = 2, p = 1, the argon2
-//! crate's defaults). Hashing takes ~25 ms of CPU and 19 MiB, so it runs on the blocking pool
-//! behind a semaphore: a flood of logins queues here instead of stalling the async workers or
-//! exhausting memory. Each hashing slot reuses one 19 MiB block buffer: allocating a fresh one per
-//! hash either stayed resident in the allocator's arenas (~240 MB under a login flood) or, when
-//! forced back to the system, cost a page-fault storm per hash (scripts/bench, #6).
+//! crate's defaults). Hashing takes ~25 ms of CPU and 19 MiB, so it runs on a few threads of its
+//! own, one per core, behind a semaphore: a flood of logins queues here instead of stalling the
+//! async workers or exhausting memory. Those threads run at a lower CPU priority than the async
+//! workers, so that under such a flood every other request still gets the CPU first, and each
+//! keeps one 19 MiB block buffer for all its hashes: allocating a fresh one per hash either
+//! stayed resident in the allocator's arenas (~240 MB under a login flood) or, when forced back
+//! to the system, cost a page-fault storm per hash (scripts/bench, #6).
 
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 
 use crate::error::AppError;
 use crate::model::Password;
 
 /// How long a login waits for a hashing slot before the server says it is too busy.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The nice value of the hashing threads (the async workers keep 0): about a tenth of the CPU
+/// when both want it, all of it when nothing else does.
+const HASHING_NICE: i32 = 10;
 
 /// Why a hash could not be computed or read (a stored hash that is not argon2id, say).
 #[derive(Debug, thiserror::Error)]
@@ -28,12 +36,15 @@ fn hash_error(error: impl std::fmt::Display) -> HashError {
     HashError(error.to_string())
 }
 
+/// Work for a hashing thread, given that thread's block buffer.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
 /// Hashes and verifies passwords off the async workers, a bounded number at a time.
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
-    /// One block buffer per hashing slot, handed to whichever hash runs next.
-    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// The queue of the hashing threads; they stop once every clone of this is dropped.
+    jobs: mpsc::Sender<Job>,
     /// A real hash of a random password: verifying against it when the e-mail is unknown makes
     /// that failure take as long as a wrong password.
     dummy_hash: Arc<str>,
@@ -46,16 +57,15 @@ impl Default for Passwords {
 }
 
 impl Passwords {
-    /// One hashing slot per core.
+    /// One hashing thread per core.
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let mut buffer = Vec::new();
         let dummy = SaltString::generate(&mut OsRng);
-        let dummy_hash = hash_with(&mut buffer, dummy.as_str().as_bytes())
+        let dummy_hash = hash_with(&mut Vec::new(), dummy.as_str().as_bytes())
             .expect("hashing a dummy password at startup");
         Self {
             permits: Arc::new(Semaphore::new(cores)),
-            buffers: Arc::new(Mutex::new(vec![buffer])),
+            jobs: start_hashing_threads(cores),
             dummy_hash: dummy_hash.into(),
         }
     }
@@ -89,21 +99,55 @@ impl Passwords {
             .await
             .map_err(|_| AppError::Unavailable)?
             .map_err(AppError::internal)?;
-        let buffers = Arc::clone(&self.buffers);
-        tokio::task::spawn_blocking(move || {
-            let mut buffer = buffers
-                .lock()
-                .map(|mut pool| pool.pop().unwrap_or_default())
-                .unwrap_or_default();
-            let result = work(&mut buffer);
-            if let Ok(mut pool) = buffers.lock() {
-                pool.push(buffer);
-            }
-            result
-        })
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)
+        let (reply, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |buffer| {
+                // The caller may have gone away meanwhile; then nobody wants the answer.
+                let _ = reply.send(work(buffer));
+            }))
+            .map_err(|_| AppError::internal(HashError("no hashing thread is running".into())))?;
+        result
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)
+    }
+}
+
+/// Starts `count` hashing threads that take jobs from one queue until it is closed.
+fn start_hashing_threads(count: usize) -> mpsc::Sender<Job> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    for number in 0..count {
+        let queue = Arc::clone(&queue);
+        std::thread::Builder::new()
+            .name(format!("argon2-{number}"))
+            .spawn(move || {
+                lower_this_threads_priority();
+                let mut buffer = Vec::new();
+                loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    // A panicking hash loses its own answer (the caller sees an internal
+                    // error), not the thread.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut buffer)));
+                }
+            })
+            .expect("starting the password hashing threads");
+    }
+    jobs
+}
+
+/// Gives the calling thread a lower CPU priority. On Linux the nice value belongs to the thread,
+/// and `setpriority(PRIO_PROCESS, 0, ..)` sets the caller's. Failing to lower it only costs
+/// latency, so the result is ignored.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICE);
     }
 }
 
