@@ -58,7 +58,8 @@ pub struct Config {
     /// Most database connections this process opens (`DATABASE_MAX_CONNECTIONS`, default 10).
     pub database_max_connections: u32,
     /// How long a request waits for a free database connection before a 503
-    /// (`DATABASE_ACQUIRE_TIMEOUT_MS`, default 3000).
+    /// (`DATABASE_ACQUIRE_TIMEOUT_MS`, default 1000). With the database down, this is how long
+    /// a request takes to fail.
     pub database_acquire_timeout: Duration,
     /// Login and sign-up attempts allowed per client address and minute
     /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 300; 0 turns the limit off).
@@ -136,7 +137,7 @@ impl Config {
             database_max_connections: small(number("DATABASE_MAX_CONNECTIONS", 10)?),
             database_acquire_timeout: Duration::from_millis(number(
                 "DATABASE_ACQUIRE_TIMEOUT_MS",
-                3000,
+                1000,
             )?),
             auth_requests_per_minute: small(whole("AUTH_RATE_LIMIT_PER_MINUTE", 300, 0)?),
             auth_burst: small(number("AUTH_RATE_LIMIT_BURST", 100)?),
