@@ -3,7 +3,7 @@
 select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
        u.email as owner_email, u.created_at as owner_created_at,
        p.votes::bigint as "votes!",
-       exists(select 1 from votes v where v.post_id = p.id and v.user_id = :viewer)
-           as "has_voted!"
+       mine.user_id is not null as "has_voted!"
 from posts p join users u on u.id = p.owner_id
+    left join votes mine on mine.user_id = :viewer and mine.post_id = p.id
 where p.id = :id and (p.published or p.owner_id = :viewer);

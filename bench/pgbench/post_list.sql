@@ -2,9 +2,9 @@
 select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
        u.email as owner_email, u.created_at as owner_created_at,
        p.votes::bigint as "votes!",
-       exists(select 1 from votes v where v.post_id = p.id and v.user_id = :viewer)
-           as "has_voted!"
+       mine.user_id is not null as "has_voted!"
 from posts p join users u on u.id = p.owner_id
+    left join votes mine on mine.user_id = :viewer and mine.post_id = p.id
 where p.published or p.owner_id = :viewer
 order by p.created_at desc, p.id desc
 limit :page_limit offset :page_skip;
