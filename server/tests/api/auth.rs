@@ -101,11 +101,12 @@ async fn a_login_with_an_unknown_email_takes_as_long_as_one_with_a_wrong_passwor
             }
         }
     }
-    // Assert: skipping the hash for an unknown e-mail would make it many times faster.
+    // Assert: within a factor of two; skipping the hash for an unknown e-mail would make it
+    // about twenty times faster.
     let (unknown, known) = (median(unknown), median(known));
     let (faster, slower) = (unknown.min(known), unknown.max(known));
     assert!(
-        faster.as_secs_f64() >= 0.6 * slower.as_secs_f64(),
+        faster.as_secs_f64() >= 0.5 * slower.as_secs_f64(),
         "median login time: unknown e-mail {unknown:?}, wrong password {known:?}"
     );
 }
