@@ -187,8 +187,8 @@ mod ssr {
         pub fn from_db(error: sqlx::Error) -> Self {
             let unavailable = match &error {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-                // SQLSTATE class 08 (connection exception) and 57 (operator intervention:
-                // admin shutdown, crash shutdown, cannot connect now).
+                // SQLSTATE class 08 (connection exception) and 57P (admin shutdown, crash
+                // shutdown, cannot connect now: the database is stopping or starting).
                 sqlx::Error::Database(database) => database
                     .code()
                     .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
