@@ -50,21 +50,40 @@ pub fn PostMeta(author: String, created_at: chrono::DateTime<chrono::Utc>) -> im
     view! {
         <p class="meta">
             "by " {author} " · "
-            <time datetime=created_at.to_rfc3339()>
-                {created_at.format("%Y-%m-%d %H:%M UTC").to_string()}
-            </time>
+            <time datetime=created_at.to_rfc3339()>{minutes(created_at)}</time>
         </p>
     }
 }
 
+/// "2026-11-25 13:48 UTC". Written out rather than with `format("%Y-…")`, whose pattern parser
+/// would otherwise be compiled into the browser's WASM for this one line.
+fn minutes(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::excerpt;
+    use super::{excerpt, minutes};
+    use chrono::TimeZone;
 
     #[test]
     fn long_content_is_cut_on_a_character_boundary() {
         assert_eq!(excerpt("short"), "short");
         let long = "é".repeat(300);
         assert_eq!(excerpt(&long).chars().count(), 281);
+    }
+
+    #[test]
+    fn a_post_time_is_shown_to_the_minute_in_utc() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 7, 9, 59).unwrap();
+        assert_eq!(minutes(at), "2026-01-05 07:09 UTC");
     }
 }
