@@ -1,7 +1,7 @@
 //! `/api/posts`: list, create, read, replace, update and delete posts.
 
 use app::model::{NewPost, Post, PostChanges, PostOut, PostQuery, ValidChanges};
-use app::server::auth::AuthUser;
+use app::server::auth::{AuthConn, AuthUser};
 use app::server::{db, AppState};
 use app::{AppError, FieldErrors};
 use axum::extract::State;
@@ -45,13 +45,12 @@ fn post_query(pairs: &Pairs) -> Result<PostQuery, AppError> {
     )
 )]
 pub async fn list_posts(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthConn { user, mut conn }: AuthConn,
     pairs: Pairs,
 ) -> Result<Json<Vec<PostOut>>, AppError> {
     let query = post_query(&pairs)?;
     let posts = db::post::list(
-        &state.pool,
+        &mut *conn,
         Some(user.id),
         &query.search,
         query.limit,
@@ -95,11 +94,10 @@ pub async fn create_post(
     )
 )]
 pub async fn get_post(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthConn { user, mut conn }: AuthConn,
     PathId(id): PathId,
 ) -> Result<Json<PostOut>, AppError> {
-    db::post::find(&state.pool, id, Some(user.id))
+    db::post::find(&mut *conn, id, Some(user.id))
         .await?
         .map(Json)
         .ok_or_else(|| db::post::not_found(id))
