@@ -14,7 +14,9 @@ RESULTS_DIR (target/bench) holds what scripts/bench wrote:
 
 A wrk output file holds the line printed by bench/wrk/common.lua's done():
   BENCH name=... rps=... p50_us=... p99_us=... non2xx=... statuses=200:123,409:4 ...
-A pgbench output file holds pgbench's "tps = N (without initial connection time)".
+A pgbench output file holds pgbench's "tps = N (without initial connection time)" and
+"latency average = N ms": the floor's mean latency at the same concurrency, which bounds the
+latency the server can reach there (by Little's law, clients / throughput).
 Python 3 standard library only.
 """
 
@@ -23,6 +25,7 @@ import sys
 from pathlib import Path
 
 TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.M)
+LATENCY = re.compile(r"^latency average = ([0-9.]+) ms", re.M)
 
 
 def wrk_result(path):
@@ -37,11 +40,12 @@ def wrk_result(path):
     return None
 
 
-def pgbench_tps(path):
+def pgbench_figure(path, pattern):
+    """The number `pattern` captures in a pgbench output file, or None."""
     if path in ("", "-"):
         return None
     try:
-        match = TPS.search(Path(path).read_text(errors="replace"))
+        match = pattern.search(Path(path).read_text(errors="replace"))
     except OSError:
         return None
     return float(match.group(1)) if match else None
@@ -91,8 +95,9 @@ def non_2xx(result, expected):
 
 def table(results_dir):
     out = [
-        "| endpoint | req/s | p50 ms | p99 ms | non-2xx | floor req/s (pgbench) | ratio to floor |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        "| endpoint | req/s | p50 ms | p99 ms | non-2xx | floor req/s (pgbench) | floor mean ms"
+        " | ratio to floor |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     for line in (results_dir / "rows.tsv").read_text().splitlines():
         if not line.strip():
@@ -101,11 +106,12 @@ def table(results_dir):
         expected = set(expected.split(",")) - {"-"}
         result = wrk_result(wrk_file)
         if result is None:
-            out.append(f"| {label} | failed | | | see {wrk_file} | | |")
+            out.append(f"| {label} | failed | | | see {wrk_file} | | | |")
             continue
         rps = float(result["rps"])
-        floor = pgbench_tps(floor_file)
-        alone = pgbench_tps(alone_file)
+        floor = pgbench_figure(floor_file, TPS)
+        alone = pgbench_figure(alone_file, TPS)
+        floor_latency = pgbench_figure(floor_file, LATENCY)
         if floor_file == "-":
             floor_cell = "n/a"
         elif floor is None:
@@ -117,7 +123,8 @@ def table(results_dir):
         ratio = f"{rps / floor:.2f}" if floor else "–"
         out.append(
             f"| {label} | {rate(rps)} | {millis(result['p50_us'])} | {millis(result['p99_us'])}"
-            f" | {non_2xx(result, expected)} | {floor_cell} | {ratio} |"
+            f" | {non_2xx(result, expected)} | {floor_cell}"
+            f" | {'–' if floor_latency is None else f'{floor_latency:.2f}'} | {ratio} |"
         )
     return out
 
