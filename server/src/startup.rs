@@ -6,7 +6,8 @@ use std::time::Duration;
 use app::server::{AppState, Config};
 use app::{shell, App};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::VARY;
+use axum::http::{HeaderValue, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -14,6 +15,8 @@ use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 use tower_http::trace::TraceLayer;
 
 use crate::middleware;
@@ -55,6 +58,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     Router::new()
+        .nest_service(
+            &format!("/{}", leptos_options.site_pkg_dir),
+            pkg_files(&leptos_options),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(rest::router())
@@ -81,6 +88,19 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The WASM, its JS and the stylesheet. A release build (`--precompress`) leaves a brotli copy
+/// of each beside it, at the highest quality (the WASM: 310 KiB against 386 KiB compressed on the
+/// fly at quality 4), which is sent as it is to browsers that accept `br`. Its gzip copies are
+/// ignored: they are larger than the response layer's own gzip. `ServeDir` does not say that the
+/// answer depends on `Accept-Encoding` when it sends a brotli copy, so a cache could hand it to a
+/// client without brotli: `Vary` is added here.
+fn pkg_files(options: &leptos::config::LeptosOptions) -> SetResponseHeader<ServeDir, HeaderValue> {
+    let files =
+        ServeDir::new(std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir))
+            .precompressed_br();
+    SetResponseHeader::if_not_present(files, VARY, HeaderValue::from_static("accept-encoding"))
 }
 
 /// The router as a service that knows each connection's peer address (for rate limits).

@@ -40,9 +40,14 @@ impl TestApp {
 
     /// Serves the app with a given configuration.
     pub async fn spawn_with(pool: PgPool, config: Config) -> Self {
+        Self::spawn_site(pool, config, "target/site").await
+    }
+
+    /// Serves the app with a given configuration and the front-end files of `site_root`.
+    pub async fn spawn_site(pool: PgPool, config: Config, site_root: &str) -> Self {
         let options = LeptosOptions::builder()
             .output_name("postboard")
-            .site_root("target/site")
+            .site_root(site_root)
             .build();
         let state = AppState::new(pool.clone(), config, options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

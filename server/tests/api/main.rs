@@ -8,5 +8,6 @@ mod helpers;
 mod openapi;
 mod post;
 mod server_fn;
+mod static_files;
 mod user;
 mod vote;
