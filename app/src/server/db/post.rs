@@ -120,17 +120,16 @@ pub async fn list(
     // a prepared statement, and a plan that must also serve the no-search case cannot use the
     // trigram indexes.
     let rows = if search.is_empty() {
+        // The feed query itself is the database function `feed_page` (migrations/0006): planned
+        // once per connection there, where as a statement it was planned again on every call.
         sqlx::query_as!(
             PostRow,
-            r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                      u.email as owner_email, u.created_at as owner_created_at,
-                      p.votes::bigint as "votes!",
-                      mine.user_id is not null as "has_voted!"
-               from posts p join users u on u.id = p.owner_id
-               left join votes mine on mine.user_id = $1 and mine.post_id = p.id
-               where p.published or p.owner_id = $1
-               order by p.created_at desc, p.id desc
-               limit $2 offset $3"#,
+            r#"select id as "id!", title as "title!", content as "content!",
+                      published as "published!", created_at as "created_at!",
+                      owner_id as "owner_id!", owner_email as "owner_email!",
+                      owner_created_at as "owner_created_at!", votes as "votes!",
+                      has_voted as "has_voted!"
+               from feed_page($1, $2, $3)"#,
             viewer,
             limit,
             skip
