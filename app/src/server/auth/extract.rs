@@ -44,23 +44,22 @@ fn credential(state: &AppState, parts: &Parts) -> Credential {
 /// The caller, if any credential was presented. `Err(InvalidToken)` when the credential is
 /// forged, expired, malformed, or names a user who no longer exists.
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User>, AppError> {
-    authenticate_on(&state.pool, state, parts).await
-}
-
-/// [`authenticate`], looking the user up on the given connection or pool.
-async fn authenticate_on(
-    executor: impl PgExecutor<'_>,
-    state: &AppState,
-    parts: &Parts,
-) -> Result<Option<User>, AppError> {
     let Credential::Bearer(token) = credential(state, parts) else {
         return Ok(None);
     };
-    let claims = state.jwt.verify(&token)?;
-    let user = db::user::find(executor, claims.user_id)
+    user_of(&state.pool, state, &token).await.map(Some)
+}
+
+/// The user a token names, looked up on the given connection or pool.
+async fn user_of(
+    executor: impl PgExecutor<'_>,
+    state: &AppState,
+    token: &str,
+) -> Result<User, AppError> {
+    let claims = state.jwt.verify(token)?;
+    db::user::find(executor, claims.user_id)
         .await?
-        .ok_or(AppError::InvalidToken)?;
-    Ok(Some(user))
+        .ok_or(AppError::InvalidToken)
 }
 
 /// A handler argument that requires a valid credential (401 otherwise).
@@ -107,13 +106,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         // Anonymous requests are turned away before they take a connection.
-        if matches!(credential(&state, parts), Credential::None) {
+        let Credential::Bearer(token) = credential(&state, parts) else {
             return Err(AppError::NotAuthenticated);
-        }
+        };
         let mut conn = state.pool.acquire().await?;
-        let user = authenticate_on(&mut *conn, &state, parts)
-            .await?
-            .ok_or(AppError::NotAuthenticated)?;
+        let user = user_of(&mut *conn, &state, &token).await?;
         Ok(AuthConn { user, conn })
     }
 }
