@@ -1,7 +1,7 @@
 //! `/api/posts`: list, create, read, replace, update and delete posts.
 
 use app::model::{NewPost, Post, PostChanges, PostOut, PostQuery, ValidChanges};
-use app::server::auth::{AuthConn, AuthUser};
+use app::server::auth::{AuthConn, AuthUser, AuthUserId};
 use app::server::{db, AppState};
 use app::{AppError, FieldErrors};
 use axum::extract::State;
@@ -73,11 +73,11 @@ pub async fn list_posts(
 )]
 pub async fn create_post(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUserId(user_id): AuthUserId,
     ApiJson(post): ApiJson<NewPost>,
 ) -> Result<(StatusCode, Json<Post>), AppError> {
     let post = post.validate()?;
-    let created = db::post::insert(&state.pool, user.id, &post).await?;
+    let created = db::post::insert(&state.pool, user_id, &post).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

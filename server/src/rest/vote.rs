@@ -1,7 +1,7 @@
 //! `/api/vote`: add or remove the caller's vote on a post.
 
 use app::model::{VoteInput, VoteOutcome};
-use app::server::auth::AuthUser;
+use app::server::auth::AuthUserId;
 use app::server::{db, AppState};
 use app::AppError;
 use axum::extract::State;
@@ -35,12 +35,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 pub async fn cast_vote(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUserId(user_id): AuthUserId,
     ApiJson(vote): ApiJson<VoteInput>,
 ) -> Result<(StatusCode, Json<VoteOutcome>), AppError> {
     let direction = vote.direction()?;
     let mut conn = state.pool.acquire().await?;
-    db::vote::cast(&mut conn, user.id, vote.post_id, direction).await?;
+    db::vote::cast(&mut conn, user_id, vote.post_id, direction).await?;
     Ok((
         StatusCode::CREATED,
         Json(VoteOutcome::for_direction(direction)),

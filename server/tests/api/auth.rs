@@ -262,6 +262,43 @@ async fn a_token_of_a_deleted_user_is_401(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_token_of_a_deleted_user_can_neither_post_nor_vote(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ann = app.token_for("ann@example.com").await;
+    let bob = app.token_for("bob@example.com").await;
+    let post = app.post_id(&bob, "hello").await;
+    app.vote(&ann, post, 1).await;
+    sqlx::query("delete from users where email = 'ann@example.com'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Act and assert: these routes learn that the user is gone from their own statement.
+    let created = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/posts/",
+            Some(&ann),
+            &json!({"title": "t", "content": "c"}),
+        )
+        .await;
+    assert_detail(
+        created,
+        StatusCode::UNAUTHORIZED,
+        "Could not validate credentials",
+    )
+    .await;
+    for dir in [1, 0] {
+        let voted = app.vote(&ann, post, dir).await;
+        assert_detail(
+            voted,
+            StatusCode::UNAUTHORIZED,
+            "Could not validate credentials",
+        )
+        .await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_refresh_token_is_rotated_on_use(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let first = app.signed_up("ann@example.com").await;

@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::error::AppError;
 use crate::model::{Post, PostOut, User, ValidChanges, ValidPost};
+use crate::server::db::violated_constraint;
 
 /// A post joined with its owner and vote count, as one flat row.
 struct PostRow {
@@ -53,7 +54,8 @@ fn forbidden() -> AppError {
     AppError::Forbidden("Not authorized to perform requested action".to_owned())
 }
 
-/// Stores a new post owned by `owner_id`.
+/// Stores a new post owned by `owner_id`. The foreign key is the check that the owner still
+/// exists: a token naming a deleted user gets 401 from here, with no lookup beforehand.
 #[tracing::instrument(skip(executor, post), fields(title_len = post.title.as_str().len()))]
 pub async fn insert(
     executor: impl PgExecutor<'_>,
@@ -77,7 +79,11 @@ pub async fn insert(
         owner_id
     )
     .fetch_one(executor)
-    .await?;
+    .await
+    .map_err(|error| match violated_constraint(&error) {
+        Some("posts_owner_id_fkey") => AppError::InvalidToken,
+        _ => AppError::from_db(error),
+    })?;
     Ok(row.into_post_out().post)
 }
 
@@ -259,23 +265,6 @@ async fn why_not_owned(executor: impl PgExecutor<'_>, id: i64, caller: i64) -> A
         Ok(false) => not_found(id),
         Err(error) => AppError::from_db(error),
     }
-}
-
-/// Whether `viewer` can see the post (for votes: a hidden draft is as good as missing).
-#[tracing::instrument(skip(executor))]
-pub async fn is_visible(
-    executor: impl PgExecutor<'_>,
-    id: i64,
-    viewer: i64,
-) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar!(
-        r#"select exists(select 1 from posts where id = $1 and (published or owner_id = $2))
-               as "visible!""#,
-        id,
-        viewer
-    )
-    .fetch_one(executor)
-    .await?)
 }
 
 /// An ILIKE pattern matching `term` anywhere, with the pattern metacharacters escaped so that

@@ -6,10 +6,16 @@ use sqlx::PgConnection;
 
 use crate::error::AppError;
 use crate::model::VoteDirection;
-use crate::server::db::{post, violated_constraint};
+use crate::server::db::violated_constraint;
 
-/// Adds or removes `user_id`'s vote on `post_id`. 404 when the post is missing or hidden (checked
-/// first), 409 when voting twice, 404 when removing a vote that does not exist.
+/// The 404 body of the original API's vote route (it differs from the posts routes' wording).
+fn post_not_found(post_id: i64) -> AppError {
+    AppError::NotFound(format!("Post with id: {post_id} does not exist"))
+}
+
+/// Adds or removes `user_id`'s vote on `post_id`. 401 when the voter no longer exists and 404 when
+/// the post is missing or hidden (both checked first, in one statement), 409 when voting twice,
+/// 404 when removing a vote that does not exist.
 #[tracing::instrument(skip(conn))]
 pub async fn cast(
     conn: &mut PgConnection,
@@ -17,10 +23,20 @@ pub async fn cast(
     post_id: i64,
     direction: VoteDirection,
 ) -> Result<(), AppError> {
-    if !post::is_visible(&mut *conn, post_id, user_id).await? {
-        return Err(AppError::NotFound(format!(
-            "Post with id: {post_id} does not exist"
-        )));
+    let found = sqlx::query!(
+        r#"select exists(select 1 from users where id = $1) as "voter!",
+                  exists(select 1 from posts where id = $2 and (published or owner_id = $1))
+                      as "post!""#,
+        user_id,
+        post_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !found.voter {
+        return Err(AppError::InvalidToken);
+    }
+    if !found.post {
+        return Err(post_not_found(post_id));
     }
     match direction {
         VoteDirection::Add => {
@@ -34,9 +50,8 @@ pub async fn cast(
             .await
             .map_err(|error| match violated_constraint(&error) {
                 // The post was deleted between the check above and the insert.
-                Some("votes_post_id_fkey") => {
-                    AppError::NotFound(format!("Post with id: {post_id} does not exist"))
-                }
+                Some("votes_post_id_fkey") => post_not_found(post_id),
+                Some("votes_user_id_fkey") => AppError::InvalidToken,
                 _ => AppError::from_db(error),
             })?
             .rows_affected();
