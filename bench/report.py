@@ -8,7 +8,8 @@ RESULTS_DIR (target/bench) holds what scripts/bench wrote:
   rows.tsv     one line per table row, tab-separated:
                label, wrk output file, expected non-2xx codes (comma-separated, or -),
                per-request floor pgbench output (or -), single-statement floor output (or -),
-               name of the single-statement floor (e.g. "1 stmt")
+               name of the single-statement floor (e.g. "1 stmt"),
+               per-request floor at the server's pool size (or -)
   lines.tsv    label <TAB> value: printed as "- label: value" after the table
   notes.txt    free text printed last
 
@@ -96,17 +97,17 @@ def non_2xx(result, expected):
 def table(results_dir):
     out = [
         "| endpoint | req/s | p50 ms | p99 ms | non-2xx | floor req/s (pgbench) | floor mean ms"
-        " | ratio to floor |",
-        "|---|---:|---:|---:|---|---:|---:|---:|",
+        " | ratio to floor | pool floor req/s | ratio to pool floor |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for line in (results_dir / "rows.tsv").read_text().splitlines():
         if not line.strip():
             continue
-        label, wrk_file, expected, floor_file, alone_file, alone_name = line.split("\t")
+        label, wrk_file, expected, floor_file, alone_file, alone_name, pool_file = line.split("\t")
         expected = set(expected.split(",")) - {"-"}
         result = wrk_result(wrk_file)
         if result is None:
-            out.append(f"| {label} | failed | | | see {wrk_file} | | | |")
+            out.append(f"| {label} | failed | | | see {wrk_file} | | | | | |")
             continue
         rps = float(result["rps"])
         floor = pgbench_figure(floor_file, TPS)
@@ -121,10 +122,13 @@ def table(results_dir):
         if alone is not None:
             floor_cell += f" ({alone_name}: {rate(alone)})"
         ratio = f"{rps / floor:.2f}" if floor else "–"
+        pool_floor = pgbench_figure(pool_file, TPS)
+        pool_ratio = f"{rps / pool_floor:.2f}" if pool_floor else "–"
         out.append(
             f"| {label} | {rate(rps)} | {millis(result['p50_us'])} | {millis(result['p99_us'])}"
             f" | {non_2xx(result, expected)} | {floor_cell}"
-            f" | {'–' if floor_latency is None else f'{floor_latency:.2f}'} | {ratio} |"
+            f" | {'–' if floor_latency is None else f'{floor_latency:.2f}'} | {ratio}"
+            f" | {rate(pool_floor)} | {pool_ratio} |"
         )
     return out
 
