@@ -4,6 +4,11 @@ use app::server::Config;
 use leptos::config::get_configuration;
 use server::{startup, telemetry};
 
+/// Rendering a page allocates a great deal: with mimalloc instead of glibc's malloc the server
+/// spends ~40 % less CPU per server-rendered page and 5-20 % less per API read (`scripts/bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     // `.env` is for development; in production the environment is set by the deployment.
