@@ -296,6 +296,12 @@ async fn a_token_of_a_deleted_user_can_neither_post_nor_vote(pool: PgPool) {
         )
         .await;
     }
+    // The body is read before that statement runs, so a malformed one is 422 first, as in the
+    // original app (whose dependency returns no user rather than failing).
+    let malformed = app
+        .send_json(reqwest::Method::POST, "/api/posts/", Some(&ann), &json!({}))
+        .await;
+    assert_eq!(malformed.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[sqlx::test(migrations = "../migrations")]
