@@ -73,11 +73,14 @@ pub async fn list_posts(
 )]
 pub async fn create_post(
     State(state): State<AppState>,
-    AuthUserId(user_id): AuthUserId,
-    ApiJson(post): ApiJson<NewPost>,
+    caller: AuthUserId,
+    body: Result<ApiJson<NewPost>, AppError>,
 ) -> Result<(StatusCode, Json<Post>), AppError> {
-    let post = post.validate()?;
-    let created = db::post::insert(&state.pool, user_id, &post).await?;
+    let post = match body.and_then(|ApiJson(post)| post.validate()) {
+        Ok(post) => post,
+        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
+    };
+    let created = db::post::insert(&state.pool, caller.0, &post).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -35,12 +35,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 pub async fn cast_vote(
     State(state): State<AppState>,
-    AuthUserId(user_id): AuthUserId,
-    ApiJson(vote): ApiJson<VoteInput>,
+    caller: AuthUserId,
+    body: Result<ApiJson<VoteInput>, AppError>,
 ) -> Result<(StatusCode, Json<VoteOutcome>), AppError> {
-    let direction = vote.direction()?;
+    let checked = body.and_then(|ApiJson(vote)| Ok((vote.post_id, vote.direction()?)));
+    let (post_id, direction) = match checked {
+        Ok(valid) => valid,
+        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
+    };
     let mut conn = state.pool.acquire().await?;
-    db::vote::cast(&mut conn, user_id, vote.post_id, direction).await?;
+    db::vote::cast(&mut conn, caller.0, post_id, direction).await?;
     Ok((
         StatusCode::CREATED,
         Json(VoteOutcome::for_direction(direction)),

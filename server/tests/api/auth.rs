@@ -296,12 +296,13 @@ async fn a_token_of_a_deleted_user_can_neither_post_nor_vote(pool: PgPool) {
         )
         .await;
     }
-    // The body is read before that statement runs, so a malformed one is 422 first, as in the
-    // original app (whose dependency returns no user rather than failing).
-    let malformed = app
+    // Authentication is checked before the body, even when the body fails first.
+    let malformed_post = app
         .send_json(reqwest::Method::POST, "/api/posts/", Some(&ann), &json!({}))
         .await;
-    assert_eq!(malformed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(malformed_post.status(), StatusCode::UNAUTHORIZED);
+    let bad_direction = app.vote(&ann, post, 2).await;
+    assert_eq!(bad_direction.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -87,10 +87,23 @@ pub struct AuthConn {
 /// A handler argument for writes whose own statement proves the caller still exists: the id a
 /// valid token names, checked without touching the database. The handler's query must answer
 /// `AppError::InvalidToken` when that user is gone (a foreign key or an existence check in the
-/// same statement), so the request needs one pooled connection instead of two. A deleted user's
-/// token with a malformed body therefore gets 422 before 401, as the original app answers.
+/// same statement), so the request needs one pooled connection instead of two. A request that
+/// fails before that statement runs (a malformed body) goes through `AuthUserId::rejecting`.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUserId(pub i64);
+
+impl AuthUserId {
+    /// The answer to a request refused before the handler's statement ran: `error`, unless the
+    /// user is gone, which is 401, since authentication is checked first (API.md). Only refused
+    /// requests pay for the lookup.
+    pub async fn rejecting(self, state: &AppState, error: AppError) -> AppError {
+        match db::user::find(&state.pool, self.0).await {
+            Ok(Some(_)) => error,
+            Ok(None) => AppError::InvalidToken,
+            Err(lookup_failed) => lookup_failed,
+        }
+    }
+}
 
 /// A handler argument for routes open to anonymous readers; an invalid credential is still 401.
 #[derive(Debug, Clone)]

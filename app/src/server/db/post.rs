@@ -55,7 +55,8 @@ fn forbidden() -> AppError {
 }
 
 /// Stores a new post owned by `owner_id`. The foreign key is the check that the owner still
-/// exists: a token naming a deleted user gets 401 from here, with no lookup beforehand.
+/// exists: a token naming a deleted user gets 401 from here, so REST callers need no lookup
+/// beforehand.
 #[tracing::instrument(skip(executor, post), fields(title_len = post.title.as_str().len()))]
 pub async fn insert(
     executor: impl PgExecutor<'_>,
