@@ -124,11 +124,17 @@ def table(results_dir):
         ratio = f"{rps / floor:.2f}" if floor else "–"
         pool_floor = pgbench_figure(pool_file, TPS)
         pool_ratio = f"{rps / pool_floor:.2f}" if pool_floor else "–"
+        if pool_file == "-":
+            pool_cell = "–"
+        elif pool_floor is None:
+            pool_cell = "failed"
+        else:
+            pool_cell = rate(pool_floor)
         out.append(
             f"| {label} | {rate(rps)} | {millis(result['p50_us'])} | {millis(result['p99_us'])}"
             f" | {non_2xx(result, expected)} | {floor_cell}"
             f" | {'–' if floor_latency is None else f'{floor_latency:.2f}'} | {ratio}"
-            f" | {rate(pool_floor)} | {pool_ratio} |"
+            f" | {pool_cell} | {pool_ratio} |"
         )
     return out
 

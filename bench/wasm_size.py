@@ -129,6 +129,8 @@ def crate_of(name):
     if not name.startswith("_ZN"):
         return name.split("::")[0][:40] or "?"
     match = LEGACY_SEGMENT.match(name, 3)
+    if not match:
+        return "?"
     first = name[match.end() : match.end() + int(match.group(1))]
     if not first.startswith("_$LT$"):
         return first
