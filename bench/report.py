@@ -94,6 +94,15 @@ def non_2xx(result, expected):
     return ", ".join(parts) if parts else "0"
 
 
+def floor_figure(path, none_cell):
+    """A floor's throughput and its table cell: `none_cell` when the row has no such floor,
+    "failed" when its pgbench run printed no figure."""
+    if path == "-":
+        return None, none_cell
+    floor = pgbench_figure(path, TPS)
+    return floor, ("failed" if floor is None else rate(floor))
+
+
 def table(results_dir):
     out = [
         "| endpoint | req/s | p50 ms | p99 ms | non-2xx | floor req/s (pgbench) | floor mean ms"
@@ -110,26 +119,14 @@ def table(results_dir):
             out.append(f"| {label} | failed | | | see {wrk_file} | | | | | |")
             continue
         rps = float(result["rps"])
-        floor = pgbench_figure(floor_file, TPS)
+        floor, floor_cell = floor_figure(floor_file, "n/a")
         alone = pgbench_figure(alone_file, TPS)
         floor_latency = pgbench_figure(floor_file, LATENCY)
-        if floor_file == "-":
-            floor_cell = "n/a"
-        elif floor is None:
-            floor_cell = "failed"
-        else:
-            floor_cell = rate(floor)
         if alone is not None:
             floor_cell += f" ({alone_name}: {rate(alone)})"
         ratio = f"{rps / floor:.2f}" if floor else "–"
-        pool_floor = pgbench_figure(pool_file, TPS)
+        pool_floor, pool_cell = floor_figure(pool_file, "–")
         pool_ratio = f"{rps / pool_floor:.2f}" if pool_floor else "–"
-        if pool_file == "-":
-            pool_cell = "–"
-        elif pool_floor is None:
-            pool_cell = "failed"
-        else:
-            pool_cell = rate(pool_floor)
         out.append(
             f"| {label} | {rate(rps)} | {millis(result['p50_us'])} | {millis(result['p99_us'])}"
             f" | {non_2xx(result, expected)} | {floor_cell}"
