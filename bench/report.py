@@ -6,13 +6,16 @@
 RESULTS_DIR (target/bench) holds what scripts/bench wrote:
 
   rows.tsv     one line per table row, tab-separated:
-               label, wrk output file, expected non-2xx codes (comma-separated, or -),
-               per-request floor pgbench output (or -), single-statement floor output (or -),
+               label, wrk output files, expected non-2xx codes (comma-separated, or -),
+               per-request floor pgbench outputs (or -), single-statement floor output (or -),
                name of the single-statement floor (e.g. "1 stmt"),
                per-request floor at the server's pool size (or -)
   lines.tsv    label <TAB> value: printed as "- label: value" after the table
   notes.txt    free text printed last
 
+A row with several wrk and floor files (comma-separated, one pair per round) shows the medians
+of req/s, p50, p99 and the floor, the answers of all rounds added up, and as its ratio the median
+of the rounds' own ratios.
 A wrk output file holds the line printed by bench/wrk/common.lua's done():
   BENCH name=... rps=... p50_us=... p99_us=... non2xx=... statuses=200:123,409:4 ...
 A pgbench output file holds pgbench's "tps = N (without initial connection time)" and
@@ -24,6 +27,7 @@ Python 3 standard library only.
 import re
 import sys
 from pathlib import Path
+from statistics import median
 
 TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.M)
 LATENCY = re.compile(r"^latency average = ([0-9.]+) ms", re.M)
@@ -94,13 +98,37 @@ def non_2xx(result, expected):
     return ", ".join(parts) if parts else "0"
 
 
-def floor_figure(path, none_cell):
-    """A floor's throughput and its table cell: `none_cell` when the row has no such floor,
-    "failed" when its pgbench run printed no figure."""
-    if path == "-":
+def floor_figures(paths, pattern):
+    """The figure of each comma-separated pgbench output, or None unless every run has one."""
+    figures = [pgbench_figure(path, pattern) for path in paths.split(",")]
+    return None if None in figures else figures
+
+
+def floor_figure(paths, none_cell):
+    """A floor's throughput (the median of its runs) and its table cell: `none_cell` when the row
+    has no such floor, "failed" when a pgbench run printed no figure."""
+    if paths == "-":
         return None, none_cell
-    floor = pgbench_figure(path, TPS)
-    return floor, ("failed" if floor is None else rate(floor))
+    figures = floor_figures(paths, TPS)
+    if figures is None:
+        return None, "failed"
+    return median(figures), rate(median(figures))
+
+
+def combined(results):
+    """One wrk result for several rounds: medians of rps and latencies, counts added up."""
+    merged = {key: str(median(float(r[key]) for r in results)) for key in ("rps", "p50_us", "p99_us")}
+    for key in ("non2xx", "connect_err", "read_err", "write_err", "timeout_err"):
+        merged[key] = str(sum(int(r.get(key, 0)) for r in results))
+    if any(r.get("statuses", "-") == "-" for r in results):
+        merged["statuses"] = "-"
+    else:
+        totals = {}
+        for r in results:
+            for code, count in statuses(r).items():
+                totals[code] = totals.get(code, 0) + count
+        merged["statuses"] = ",".join(f"{code}:{count}" for code, count in sorted(totals.items()))
+    return merged
 
 
 def table(results_dir):
@@ -114,17 +142,23 @@ def table(results_dir):
             continue
         label, wrk_file, expected, floor_file, alone_file, alone_name, pool_file = line.split("\t")
         expected = set(expected.split(",")) - {"-"}
-        result = wrk_result(wrk_file)
-        if result is None:
+        rounds = [wrk_result(path) for path in wrk_file.split(",")]
+        if None in rounds:
             out.append(f"| {label} | failed | | | see {wrk_file} | | | | | |")
             continue
+        result = combined(rounds)
         rps = float(result["rps"])
         floor, floor_cell = floor_figure(floor_file, "n/a")
         alone = pgbench_figure(alone_file, TPS)
-        floor_latency = pgbench_figure(floor_file, LATENCY)
+        latencies = None if floor_file == "-" else floor_figures(floor_file, LATENCY)
+        floor_latency = None if latencies is None else median(latencies)
         if alone is not None:
             floor_cell += f" ({alone_name}: {rate(alone)})"
-        ratio = f"{rps / floor:.2f}" if floor else "–"
+        floors = None if floor_file == "-" else floor_figures(floor_file, TPS)
+        if floors and len(floors) == len(rounds):
+            ratio = f"{median(float(r['rps']) / f for r, f in zip(rounds, floors)):.2f}"
+        else:
+            ratio = "–"
         pool_floor, pool_cell = floor_figure(pool_file, "–")
         pool_ratio = f"{rps / pool_floor:.2f}" if pool_floor else "–"
         out.append(
