@@ -1,11 +1,3 @@
 -- db::post::list with a search term: GET /api/posts/?search=... (pattern '%term%').
-select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-       u.email as owner_email, u.created_at as owner_created_at,
-       p.votes::bigint as "votes!",
-       mine.user_id is not null as "has_voted!"
-from posts p join users u on u.id = p.owner_id
-    left join votes mine on mine.user_id = :viewer and mine.post_id = p.id
-where (p.published or p.owner_id = :viewer)
-  and (p.title ilike :pattern or p.content ilike :pattern)
-order by p.created_at desc, p.id desc
-limit :page_limit offset :page_skip;
+-- The search is the database function search_page (migrations/0007_create_search_page.sql).
+select * from search_page(:viewer, :pattern, :page_limit, :page_skip);

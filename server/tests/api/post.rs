@@ -215,6 +215,72 @@ async fn search_matches_title_or_content_without_regard_to_case(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn search_pages_through_every_match_newest_first_for_common_and_rare_terms(pool: PgPool) {
+    // 1,200 posts, one a second: every even one says "Common" in its title, every hundredth
+    // "needle" in its content. The newest few hundred posts hold the first pages of "common"
+    // but not of "needle", nor the later pages of "common".
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    sqlx::query(
+        "insert into posts (title, content, owner_id, created_at)
+         select case when n % 2 = 0 then 'Common ' else 'Odd ' end || n,
+                case when n % 100 = 0 then 'a NEEDLE here' else 'hay' end,
+                (select id from users),
+                now() - (1200 - n) * interval '1 second'
+         from generate_series(1, 1200) as n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let common = |numbers: &[i32]| -> Vec<String> {
+        numbers.iter().map(|n| format!("Common {n}")).collect()
+    };
+
+    assert_eq!(
+        titles(&list(&app, &token, "?search=COMMON&limit=3").await),
+        common(&[1200, 1198, 1196])
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?search=common&limit=4&skip=400").await),
+        common(&[400, 398, 396, 394])
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?search=common&limit=100&skip=595").await),
+        common(&[10, 8, 6, 4, 2])
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?search=needle&limit=5").await),
+        common(&[1200, 1100, 1000, 900, 800])
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "?search=needle&limit=5&skip=10").await),
+        common(&[200, 100])
+    );
+    assert!(list(&app, &token, "?search=common&skip=600").await.is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn search_finds_a_post_by_its_edited_text_only(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let id = app.post_id(&token, "Draft of an Ode").await;
+    let response = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/posts/{id}"),
+            Some(&token),
+            &json!({"title": "Final Élégie", "content": "verses"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(list(&app, &token, "?search=ode").await.is_empty());
+    assert_eq!(
+        titles(&list(&app, &token, "?search=%C3%89L%C3%89GIE").await),
+        ["Final Élégie"]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn search_takes_percent_underscore_and_quotes_literally(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("ann@example.com").await;

@@ -123,12 +123,9 @@ pub async fn list(
     limit: i64,
     skip: i64,
 ) -> Result<Vec<PostOut>, AppError> {
-    // Two statements rather than one with `$n = '' or ...`: Postgres caches a generic plan for
-    // a prepared statement, and a plan that must also serve the no-search case cannot use the
-    // trigram indexes.
+    // Two functions rather than one statement with `$n = '' or ...`: each has plans suited to
+    // its own case, made once per connection (migrations/0006 and 0007 say why).
     let rows = if search.is_empty() {
-        // The feed query itself is the database function `feed_page` (migrations/0006): planned
-        // once per connection there, where as a statement it was planned again on every call.
         sqlx::query_as!(
             PostRow,
             r#"select id as "id!", title as "title!", content as "content!",
@@ -146,16 +143,12 @@ pub async fn list(
     } else {
         sqlx::query_as!(
             PostRow,
-            r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                      u.email as owner_email, u.created_at as owner_created_at,
-                      p.votes::bigint as "votes!",
-                      mine.user_id is not null as "has_voted!"
-               from posts p join users u on u.id = p.owner_id
-               left join votes mine on mine.user_id = $1 and mine.post_id = p.id
-               where (p.published or p.owner_id = $1)
-                 and (p.title ilike $2 or p.content ilike $2)
-               order by p.created_at desc, p.id desc
-               limit $3 offset $4"#,
+            r#"select id as "id!", title as "title!", content as "content!",
+                      published as "published!", created_at as "created_at!",
+                      owner_id as "owner_id!", owner_email as "owner_email!",
+                      owner_created_at as "owner_created_at!", votes as "votes!",
+                      has_voted as "has_voted!"
+               from search_page($1, $2, $3, $4)"#,
             viewer,
             like_pattern(search),
             limit,
