@@ -5,5 +5,6 @@ select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
        p.votes::bigint as "votes!",
        mine.user_id is not null as "has_voted!"
 from posts p join users u on u.id = p.owner_id
-    left join votes mine on mine.user_id = :viewer and mine.post_id = p.id
-where p.id = :id and (p.published or p.owner_id = :viewer);
+    left join votes mine on mine.user_id = nullif(:viewer, 0) and mine.post_id = p.id
+where p.id = :id and (p.published or p.owner_id = nullif(:viewer, 0))
+  and (nullif(:viewer, 0)::bigint is null or exists (select 1 from users v where v.id = nullif(:viewer, 0)));

@@ -262,7 +262,7 @@ async fn a_token_of_a_deleted_user_is_401(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_token_of_a_deleted_user_can_neither_post_nor_vote(pool: PgPool) {
+async fn a_token_of_a_deleted_user_can_neither_read_nor_write(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let ann = app.token_for("ann@example.com").await;
     let bob = app.token_for("bob@example.com").await;
@@ -272,7 +272,21 @@ async fn a_token_of_a_deleted_user_can_neither_post_nor_vote(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    // Act and assert: these routes learn that the user is gone from their own statement.
+    // Act and assert: these routes learn that the user is gone from their own statement. The
+    // reads would otherwise find Bob's post.
+    for path in [
+        "/api/posts/".to_owned(),
+        "/api/posts/?search=hello".to_owned(),
+        format!("/api/posts/{post}"),
+        format!("/api/posts/{}", post + 1),
+    ] {
+        assert_detail(
+            app.get(&path, Some(&ann)).await,
+            StatusCode::UNAUTHORIZED,
+            "Could not validate credentials",
+        )
+        .await;
+    }
     let created = app
         .send_json(
             reqwest::Method::POST,
@@ -303,6 +317,12 @@ async fn a_token_of_a_deleted_user_can_neither_post_nor_vote(pool: PgPool) {
     assert_eq!(malformed_post.status(), StatusCode::UNAUTHORIZED);
     let bad_direction = app.vote(&ann, post, 2).await;
     assert_eq!(bad_direction.status(), StatusCode::UNAUTHORIZED);
+    for path in ["/api/posts/?limit=-1", "/api/posts/abc"] {
+        assert_eq!(
+            app.get(path, Some(&ann)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -6,8 +6,6 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::CookieJar;
-use sqlx::pool::PoolConnection;
-use sqlx::{PgExecutor, Postgres};
 
 use crate::error::AppError;
 use crate::model::User;
@@ -55,52 +53,45 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User
     let Credential::Bearer(token) = credential(state, parts) else {
         return Ok(None);
     };
-    user_of(&state.pool, state, &token).await.map(Some)
-}
-
-/// The user a token names, looked up on the given connection or pool.
-async fn user_of(
-    executor: impl PgExecutor<'_>,
-    state: &AppState,
-    token: &str,
-) -> Result<User, AppError> {
-    let claims = state.jwt.verify(token)?;
-    db::user::find(executor, claims.user_id)
-        .await?
-        .ok_or(AppError::InvalidToken)
+    let claims = state.jwt.verify(&token)?;
+    match db::user::find(&state.pool, claims.user_id).await? {
+        Some(user) => Ok(Some(user)),
+        None => Err(AppError::InvalidToken),
+    }
 }
 
 /// A handler argument that requires a valid credential (401 otherwise).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub User);
 
-/// A handler argument for reads that require a valid credential: the caller, and the pooled
-/// connection their credential was checked on, for the handler's own query. One connection per
-/// request instead of one per statement saves a round trip, since sqlx pings every connection it
-/// takes back into the pool. Only for routes without a body: the connection is held until the
-/// handler returns, and must not wait on a slow upload.
-pub struct AuthConn {
-    pub user: User,
-    pub conn: PoolConnection<Postgres>,
-}
-
-/// A handler argument for writes whose own statement proves the caller still exists: the id a
-/// valid token names, checked without touching the database. The handler's query must answer
-/// `AppError::InvalidToken` when that user is gone (a foreign key or an existence check in the
-/// same statement), so the request needs one pooled connection instead of two. A request that
-/// fails before that statement runs (a malformed body) goes through `AuthUserId::rejecting`.
+/// A handler argument for routes whose own statement proves the caller still exists: the id a
+/// valid token names, checked without touching the database, so that the request takes one
+/// statement instead of two.
+/// - Writes learn that the user is gone from the statement itself (a foreign key, or an
+///   existence check in the same statement), and answer `AppError::InvalidToken`.
+/// - Reads get nothing back for a viewer who is not a user, and call `AuthUserId::confirm` when
+///   that happens, to tell a deleted user (401) from an empty page or a missing post.
+/// - A request refused before its statement runs (a malformed body) goes through
+///   `AuthUserId::rejecting`.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUserId(pub i64);
 
 impl AuthUserId {
-    /// The answer to a request refused before the handler's statement ran: `error`, unless the
-    /// user is gone, which is 401, since authentication is checked first (API.md). Only refused
-    /// requests pay for the lookup.
+    /// Checks that the user still exists: 401 `InvalidToken` if not.
+    pub async fn confirm(self, state: &AppState) -> Result<(), AppError> {
+        match db::user::find(&state.pool, self.0).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::InvalidToken),
+        }
+    }
+
+    /// The answer to a request refused before, or by, the handler's statement: `error`, unless
+    /// the user is gone, which is 401, since authentication is checked first (API.md). Only
+    /// refused requests pay for the lookup.
     pub async fn rejecting(self, state: &AppState, error: AppError) -> AppError {
-        match db::user::find(&state.pool, self.0).await {
-            Ok(Some(_)) => error,
-            Ok(None) => AppError::InvalidToken,
-            Err(lookup_failed) => lookup_failed,
+        match self.confirm(state).await {
+            Ok(()) => error,
+            Err(gone_or_failed) => gone_or_failed,
         }
     }
 }
@@ -122,23 +113,6 @@ where
             .await?
             .map(AuthUser)
             .ok_or(AppError::NotAuthenticated)
-    }
-}
-
-impl<S> FromRequestParts<S> for AuthConn
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        // Anonymous requests are turned away before they take a connection.
-        let token = required_token(&state, parts)?;
-        let mut conn = state.pool.acquire().await?;
-        let user = user_of(&mut *conn, &state, &token).await?;
-        Ok(AuthConn { user, conn })
     }
 }
 

@@ -88,7 +88,9 @@ pub async fn insert(
     Ok(row.into_post_out().post)
 }
 
-/// One post as `viewer` may see it, with its vote count.
+/// One post as `viewer` may see it, with its vote count. `None` as well when `viewer` is not a
+/// user (any more): a caller that checked only the token looks the user up when it gets `None`,
+/// so that a read takes one statement (migrations/0008 says more).
 #[tracing::instrument(skip(executor))]
 pub async fn find(
     executor: impl PgExecutor<'_>,
@@ -103,7 +105,8 @@ pub async fn find(
                   mine.user_id is not null as "has_voted!"
            from posts p join users u on u.id = p.owner_id
                left join votes mine on mine.user_id = $2 and mine.post_id = p.id
-           where p.id = $1 and (p.published or p.owner_id = $2)"#,
+           where p.id = $1 and (p.published or p.owner_id = $2)
+             and ($2::bigint is null or exists (select 1 from users v where v.id = $2))"#,
         id,
         viewer
     )
@@ -115,6 +118,7 @@ pub async fn find(
 /// A page of the feed, newest first: published posts plus the viewer's own drafts. With a
 /// non-empty `search`, only posts whose title or content contains it (case-insensitive,
 /// `%` and `_` literal). Fetches `limit` rows; callers wanting `has_more` ask for one more.
+/// Empty when `viewer` is not a user (any more), as for `find`.
 #[tracing::instrument(skip(executor))]
 pub async fn list(
     executor: impl PgExecutor<'_>,
