@@ -256,7 +256,9 @@ async fn search_pages_through_every_match_newest_first_for_common_and_rare_terms
         titles(&list(&app, &token, "?search=needle&limit=5&skip=10").await),
         common(&[200, 100])
     );
-    assert!(list(&app, &token, "?search=common&skip=600").await.is_empty());
+    assert!(list(&app, &token, "?search=common&skip=600")
+        .await
+        .is_empty());
 }
 
 #[sqlx::test(migrations = "../migrations")]
