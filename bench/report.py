@@ -7,9 +7,7 @@ RESULTS_DIR (target/bench) holds what scripts/bench wrote:
 
   rows.tsv     one line per table row, tab-separated:
                label, wrk output files, expected non-2xx codes (comma-separated, or -),
-               per-request floor pgbench outputs (or -), single-statement floor output (or -),
-               name of the single-statement floor (e.g. "1 stmt"),
-               per-request floor at the server's pool size (or -)
+               floor pgbench outputs (or -), the floor at the server's pool size (or -)
   lines.tsv    label <TAB> value: printed as "- label: value" after the table
   notes.txt    free text printed last
 
@@ -140,7 +138,7 @@ def table(results_dir):
     for line in (results_dir / "rows.tsv").read_text().splitlines():
         if not line.strip():
             continue
-        label, wrk_file, expected, floor_file, alone_file, alone_name, pool_file = line.split("\t")
+        label, wrk_file, expected, floor_file, pool_file = line.split("\t")
         expected = set(expected.split(",")) - {"-"}
         rounds = [wrk_result(path) for path in wrk_file.split(",")]
         if None in rounds:
@@ -149,11 +147,8 @@ def table(results_dir):
         result = combined(rounds)
         rps = float(result["rps"])
         floor, floor_cell = floor_figure(floor_file, "n/a")
-        alone = pgbench_figure(alone_file, TPS)
         latencies = None if floor_file == "-" else floor_figures(floor_file, LATENCY)
         floor_latency = None if latencies is None else median(latencies)
-        if alone is not None:
-            floor_cell += f" ({alone_name}: {rate(alone)})"
         floors = None if floor_file == "-" else floor_figures(floor_file, TPS)
         if floors and len(floors) == len(rounds):
             ratio = f"{median(float(r['rps']) / f for r, f in zip(rounds, floors)):.2f}"

@@ -15,8 +15,7 @@ create index posts_title_lower_trgm_idx on posts using gin (title_lower gin_trgm
 create index posts_content_lower_trgm_idx on posts using gin (content_lower gin_trgm_ops);
 
 -- A page of search results, newest first: the same rows, visibility and order as feed_page
--- (0006, 0008), among posts whose title or content matches `pattern` (an ILIKE pattern). Like
--- feed_page, it returns nothing for a viewer who is not a user (any more): see 0008.
+-- (0006), among posts whose title or content matches `pattern` (an ILIKE pattern).
 --
 -- No single plan suits every term. A common term fills a page from the newest few hundred posts,
 -- so walking posts_feed_idx is best; a rare one would walk the whole table that way, and wants
@@ -53,10 +52,6 @@ declare
     folded text := lower(pattern);
     page_ids bigint[];
 begin
-    if viewer is not null and not exists (select 1 from users u where u.id = viewer) then
-        return;
-    end if;
-
     select array_agg(w.id order by w.created_at desc, w.id desc) into page_ids
     from (
         select w.id, w.created_at

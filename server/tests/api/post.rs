@@ -216,18 +216,30 @@ async fn search_matches_title_or_content_without_regard_to_case(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn search_pages_through_every_match_newest_first_for_common_and_rare_terms(pool: PgPool) {
-    // 1,200 posts, one a second: every even one says "Common" in its title, every hundredth
-    // "needle" in its content. The newest few hundred posts hold the first pages of "common"
-    // but not of "needle", nor the later pages of "common".
+    // Ann's 1,200 posts, one a second: every even one says "Common" in its title, every
+    // hundredth "needle" in its content. Bob has two drafts that say "common": the newest post
+    // of all, and the oldest. The search answers from the newest 500 posts when they hold the
+    // whole page, and searches them all otherwise: these pages fall on either side of that line.
     let app = TestApp::spawn(pool).await;
-    let token = app.token_for("ann@example.com").await;
+    let ann = app.token_for("ann@example.com").await;
+    let bob = app.token_for("bob@example.com").await;
     sqlx::query(
         "insert into posts (title, content, owner_id, created_at)
          select case when n % 2 = 0 then 'Common ' else 'Odd ' end || n,
                 case when n % 100 = 0 then 'a NEEDLE here' else 'hay' end,
-                (select id from users),
+                (select id from users where email = 'ann@example.com'),
                 now() - (1200 - n) * interval '1 second'
          from generate_series(1, 1200) as n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into posts (title, content, published, owner_id, created_at)
+         select title, 'draft', false, (select id from users where email = 'bob@example.com'),
+                now() + age
+         from (values ('Common draft, new', interval '1 second'),
+                      ('Common draft, old', interval '-1 hour')) as drafts (title, age)",
     )
     .execute(&app.pool)
     .await
@@ -236,29 +248,46 @@ async fn search_pages_through_every_match_newest_first_for_common_and_rare_terms
         numbers.iter().map(|n| format!("Common {n}")).collect()
     };
 
+    // Within the newest 500.
     assert_eq!(
-        titles(&list(&app, &token, "?search=COMMON&limit=3").await),
+        titles(&list(&app, &ann, "?search=COMMON&limit=3").await),
         common(&[1200, 1198, 1196])
     );
     assert_eq!(
-        titles(&list(&app, &token, "?search=common&limit=4&skip=400").await),
-        common(&[400, 398, 396, 394])
-    );
-    assert_eq!(
-        titles(&list(&app, &token, "?search=common&limit=100&skip=595").await),
-        common(&[10, 8, 6, 4, 2])
-    );
-    assert_eq!(
-        titles(&list(&app, &token, "?search=needle&limit=5").await),
+        titles(&list(&app, &ann, "?search=needle&limit=5").await),
         common(&[1200, 1100, 1000, 900, 800])
     );
     assert_eq!(
-        titles(&list(&app, &token, "?search=needle&limit=5&skip=10").await),
+        titles(&list(&app, &bob, "?search=common&limit=2").await),
+        ["Common draft, new", "Common 1200"]
+    );
+    // Partly within: the newest 500 hold some of the page.
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=needle&limit=6").await),
+        common(&[1200, 1100, 1000, 900, 800, 700])
+    );
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=common&limit=4&skip=248").await),
+        common(&[704, 702, 700, 698])
+    );
+    // Beyond.
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=common&limit=4&skip=400").await),
+        common(&[400, 398, 396, 394])
+    );
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=common&limit=100&skip=595").await),
+        common(&[10, 8, 6, 4, 2])
+    );
+    assert_eq!(
+        titles(&list(&app, &bob, "?search=common&limit=3&skip=599").await),
+        ["Common 4", "Common 2", "Common draft, old"]
+    );
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=needle&limit=5&skip=10").await),
         common(&[200, 100])
     );
-    assert!(list(&app, &token, "?search=common&skip=600")
-        .await
-        .is_empty());
+    assert!(list(&app, &ann, "?search=common&skip=600").await.is_empty());
 }
 
 #[sqlx::test(migrations = "../migrations")]

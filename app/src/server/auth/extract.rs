@@ -71,7 +71,7 @@ pub struct AuthUser(pub User);
 ///   existence check in the same statement), and answer `AppError::InvalidToken`.
 /// - Reads get nothing back for a viewer who is not a user, and call `AuthUserId::confirm` when
 ///   that happens, to tell a deleted user (401) from an empty page or a missing post.
-/// - A request refused before its statement runs (a malformed body) goes through
+/// - A request refused before its statement runs (a malformed body, query or path) goes through
 ///   `AuthUserId::rejecting`.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUserId(pub i64);
