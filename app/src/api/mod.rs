@@ -14,7 +14,8 @@ mod ssr {
 
     use crate::error::AppError;
     use crate::model::User;
-    use crate::server::auth::extract::authenticate;
+    use crate::server::auth::extract::{authenticate, identify};
+    use crate::server::auth::AuthUserId;
     use crate::server::AppState;
 
     /// The shared state, provided by the router to every server function and page render.
@@ -36,6 +37,21 @@ mod ssr {
     /// The caller, if logged in; an invalid credential is an error.
     pub async fn caller(state: &AppState) -> Result<Option<User>, AppError> {
         authenticate(state, &parts()?).await
+    }
+
+    /// The id the caller's credential names, checked without the database: for reads whose own
+    /// statement checks that the user exists (`AuthUserId`).
+    pub fn caller_id(state: &AppState) -> Result<Option<AuthUserId>, AppError> {
+        identify(state, &parts()?)
+    }
+
+    /// The answer to a read refused before, or by, its statement: `error`, unless the caller's
+    /// account is gone, which is 401 (authentication is answered first).
+    pub async fn refuse(state: &AppState, caller: Option<AuthUserId>, error: AppError) -> AppError {
+        match caller {
+            Some(caller) => caller.rejecting(state, error).await,
+            None => error,
+        }
     }
 
     /// The caller, who must be logged in.

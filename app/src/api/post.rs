@@ -9,22 +9,33 @@ use crate::model::{Page, Post, PostOut, PostQuery};
 /// first. Anonymous readers see published posts.
 #[server(prefix = "/rpc", endpoint = "list_posts")]
 pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, AppError> {
-    use super::ssr::{caller, require_caller, respond, state};
+    use super::ssr::{caller_id, refuse, respond, state};
     use crate::server::db;
 
     respond(
         async {
             let state = state()?;
-            let query = query.validate()?;
+            let caller = caller_id(&state)?;
+            let owner = match mine {
+                true => Some(caller.ok_or(AppError::NotAuthenticated)?),
+                false => None,
+            };
+            let query = match query.validate() {
+                Ok(query) => query,
+                Err(invalid) => return Err(refuse(&state, caller, invalid).await),
+            };
             // One row past the page tells whether another page follows.
             let overfetch = query.limit + 1;
-            let rows = if mine {
-                let owner = require_caller(&state).await?;
-                db::post::list_owned(&state.pool, owner.id, overfetch, query.skip).await?
+            let rows = if let Some(owner) = owner {
+                db::post::list_owned(&state.pool, owner.0, overfetch, query.skip).await?
             } else {
-                let viewer = caller(&state).await?.map(|user| user.id);
+                let viewer = caller.map(|caller| caller.0);
                 db::post::list(&state.pool, viewer, &query.search, overfetch, query.skip).await?
             };
+            // Both statements return nothing for a deleted user: only then is it worth asking.
+            if let (true, Some(caller)) = (rows.is_empty(), caller) {
+                caller.confirm(&state).await?;
+            }
             Ok(Page::from_overfetch(rows, query.limit))
         }
         .await,
@@ -34,16 +45,18 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
 /// One post with its vote count; 404 when missing or not visible to the caller.
 #[server(prefix = "/rpc", endpoint = "get_post")]
 pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
-    use super::ssr::{caller, respond, state};
+    use super::ssr::{caller_id, refuse, respond, state};
     use crate::server::db;
 
     respond(
         async {
             let state = state()?;
-            let viewer = caller(&state).await?.map(|user| user.id);
-            db::post::find(&state.pool, id, viewer)
-                .await?
-                .ok_or_else(|| db::post::not_found(id))
+            let caller = caller_id(&state)?;
+            match db::post::find(&state.pool, id, caller.map(|caller| caller.0)).await? {
+                Some(post) => Ok(post),
+                // Missing, hidden, or the caller is gone (the statement cannot tell which).
+                None => Err(refuse(&state, caller, db::post::not_found(id)).await),
+            }
         }
         .await,
     )

@@ -1,7 +1,7 @@
 //! `/api/users`: sign up, look a user up, and "me".
 
 use app::model::{Credentials, User};
-use app::server::auth::{account, AuthUser};
+use app::server::auth::{account, AuthUser, AuthUserId};
 use app::server::{db, AppState};
 use app::AppError;
 use axum::extract::State;
@@ -68,11 +68,19 @@ pub async fn current_user(AuthUser(user): AuthUser) -> Json<User> {
 )]
 pub async fn get_user(
     State(state): State<AppState>,
-    _caller: AuthUser,
-    PathId(id): PathId,
+    caller: AuthUserId,
+    id: Result<PathId, AppError>,
 ) -> Result<Json<User>, AppError> {
-    db::user::find(&state.pool, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("User with id: {id} does not exist")))
+    let PathId(id) = match id {
+        Ok(id) => id,
+        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
+    };
+    match db::user::find_seen_by(&state.pool, id, caller.0).await? {
+        Some(user) => Ok(Json(user)),
+        // Missing, or the caller is gone (the statement cannot tell which).
+        None => {
+            let missing = AppError::NotFound(format!("User with id: {id} does not exist"));
+            Err(caller.rejecting(&state, missing).await)
+        }
+    }
 }

@@ -267,18 +267,27 @@ async fn a_token_of_a_deleted_user_can_neither_read_nor_write(pool: PgPool) {
     let ann = app.token_for("ann@example.com").await;
     let bob = app.token_for("bob@example.com").await;
     let post = app.post_id(&bob, "hello").await;
+    let bob_me: Value = app
+        .get("/api/users/me", Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bob_id = bob_me["id"].as_i64().unwrap();
     app.vote(&ann, post, 1).await;
     sqlx::query("delete from users where email = 'ann@example.com'")
         .execute(&app.pool)
         .await
         .unwrap();
     // Act and assert: these routes learn that the user is gone from their own statement. The
-    // reads would otherwise find Bob's post.
+    // reads would otherwise find Bob's post and Bob.
     for path in [
         "/api/posts/".to_owned(),
         "/api/posts/?search=hello".to_owned(),
         format!("/api/posts/{post}"),
         format!("/api/posts/{}", post + 1),
+        format!("/api/users/{bob_id}"),
+        format!("/api/users/{}", bob_id + 1),
     ] {
         assert_detail(
             app.get(&path, Some(&ann)).await,
@@ -317,7 +326,7 @@ async fn a_token_of_a_deleted_user_can_neither_read_nor_write(pool: PgPool) {
     assert_eq!(malformed_post.status(), StatusCode::UNAUTHORIZED);
     let bad_direction = app.vote(&ann, post, 2).await;
     assert_eq!(bad_direction.status(), StatusCode::UNAUTHORIZED);
-    for path in ["/api/posts/?limit=-1", "/api/posts/abc"] {
+    for path in ["/api/posts/?limit=-1", "/api/posts/abc", "/api/users/abc"] {
         assert_eq!(
             app.get(path, Some(&ann)).await.status(),
             StatusCode::UNAUTHORIZED

@@ -293,6 +293,46 @@ async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) 
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_session_of_a_deleted_user_reads_nothing_through_the_server_functions(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let bob = app.token_for("bob@example.com").await;
+    let post = app.post_id(&bob, "hello").await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    sqlx::query("delete from users where email = 'ann@example.com'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let id = post.to_string();
+    let missing = (post + 1).to_string();
+    let feed = |mine: &'static str, limit: &'static str| {
+        vec![
+            ("query[limit]", limit),
+            ("query[skip]", "0"),
+            ("query[search]", ""),
+            ("mine", mine),
+        ]
+    };
+    // Act and assert: the feed and the post would otherwise show Bob's post.
+    for (name, form) in [
+        ("list_posts", feed("false", "10")),
+        ("list_posts", feed("true", "10")),
+        ("list_posts", feed("false", "-1")),
+        ("get_post", vec![("id", id.as_str())]),
+        ("get_post", vec![("id", missing.as_str())]),
+    ] {
+        let response = rpc(&app, name, &form, Some(&cookie)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{name} {form:?}"
+        );
+    }
+    // Without the cookie the same post is there for anyone.
+    let anonymous = rpc(&app, "get_post", &[("id", id.as_str())], None).await;
+    assert_eq!(anonymous.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_vote_form_posted_to_the_server_function_is_counted(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("bob@example.com").await;

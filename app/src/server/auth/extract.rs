@@ -39,14 +39,6 @@ fn credential(state: &AppState, parts: &Parts) -> Credential {
         .map_or(Credential::None, Credential::Bearer)
 }
 
-/// The token a request must carry: 401 `NotAuthenticated` without one.
-fn required_token(state: &AppState, parts: &Parts) -> Result<String, AppError> {
-    match credential(state, parts) {
-        Credential::Bearer(token) => Ok(token),
-        Credential::None => Err(AppError::NotAuthenticated),
-    }
-}
-
 /// The caller, if any credential was presented. `Err(InvalidToken)` when the credential is
 /// forged, expired, malformed, or names a user who no longer exists.
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User>, AppError> {
@@ -57,6 +49,16 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User
     match db::user::find(&state.pool, claims.user_id).await? {
         Some(user) => Ok(Some(user)),
         None => Err(AppError::InvalidToken),
+    }
+}
+
+/// The id the request's credential names, if it carries one, checked without touching the
+/// database (see `AuthUserId`). `Err(InvalidToken)` when the credential is forged, expired or
+/// malformed.
+pub fn identify(state: &AppState, parts: &Parts) -> Result<Option<AuthUserId>, AppError> {
+    match credential(state, parts) {
+        Credential::Bearer(token) => Ok(Some(AuthUserId(state.jwt.verify(&token)?.user_id))),
+        Credential::None => Ok(None),
     }
 }
 
@@ -125,8 +127,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let token = required_token(&state, parts)?;
-        Ok(AuthUserId(state.jwt.verify(&token)?.user_id))
+        identify(&state, parts)?.ok_or(AppError::NotAuthenticated)
     }
 }
 

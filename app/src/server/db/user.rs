@@ -48,6 +48,25 @@ pub async fn find(executor: impl PgExecutor<'_>, id: i64) -> Result<Option<User>
     .await?)
 }
 
+/// The user with this id, as `viewer` sees it: `None` also when the viewer is not a user (any
+/// more), so that a caller that checked only the token needs one statement (see `post::find`).
+#[tracing::instrument(skip(executor))]
+pub async fn find_seen_by(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    viewer: i64,
+) -> Result<Option<User>, AppError> {
+    Ok(sqlx::query_as!(
+        User,
+        "select id, email, created_at from users
+         where id = $1 and exists (select 1 from users v where v.id = $2)",
+        id,
+        viewer
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
 /// The stored hash for an e-mail, matched without regard to case.
 #[tracing::instrument(skip(executor))]
 pub async fn find_credentials(
