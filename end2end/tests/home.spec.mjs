@@ -30,8 +30,15 @@ test('the page hydrates and the search box navigates without a reload', async ({
   await page.evaluate(() => { window.__stillTheSamePage = true; });
   await page.getByRole('searchbox', { name: 'Search posts' }).fill(marker);
   await page.getByRole('button', { name: 'Search' }).click();
-  await expect(page).toHaveURL(new RegExp(`\\?q=${marker}`));
+  // The address holds the term and nothing else (no empty `&=` pair from the button).
+  await expect(page).toHaveURL(new RegExp(`/\\?q=${marker}$`));
   await expect(page.getByRole('link', { name: `A post with a ${marker} in it` })).toBeVisible();
+  await expect(page.locator('.post-card')).toHaveCount(1);
+  // Enter submits too, and the term is percent-encoded.
+  await page.getByRole('searchbox', { name: 'Search posts' }).fill(`${marker} in`);
+  await page.getByRole('searchbox', { name: 'Search posts' }).press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/\\?q=${marker}%20in$`));
+  await expect(page.getByRole('heading', { name: `Posts matching “${marker} in”` })).toBeVisible();
   await expect(page.locator('.post-card')).toHaveCount(1);
   expect(await page.evaluate(() => window.__stillTheSamePage)).toBe(true);
 });
