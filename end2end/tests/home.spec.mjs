@@ -13,6 +13,18 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('link', { name: 'Rendered on the server' }).first()).toBeVisible();
   });
 
+  test('the search form works and keeps the term in the box', async ({ page, request }) => {
+    const token = await apiUser(request);
+    const marker = `plain${Date.now()}`;
+    await apiPost(request, token, `Found without ${marker} scripts`);
+    await page.goto('/');
+    await page.getByRole('searchbox', { name: 'Search posts' }).fill(marker);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page).toHaveURL(new RegExp(`/\\?q=${marker}$`));
+    await expect(page.getByRole('link', { name: `Found without ${marker} scripts` })).toBeVisible();
+    await expect(page.getByRole('searchbox', { name: 'Search posts' })).toHaveValue(marker);
+  });
+
   test('an unknown address is a 404 page', async ({ page }) => {
     const response = await page.goto('/no/such/page');
     expect(response.status()).toBe(404);

@@ -6,7 +6,8 @@ use crate::error::AppError;
 use crate::model::{Page, Post, PostOut, PostQuery};
 
 /// A page of the feed (or, with `mine`, of the caller's own posts, drafts included), newest
-/// first. Anonymous readers see published posts.
+/// first. Anonymous readers see published posts. Errors: 401 for `mine` without a session, or a
+/// session that is invalid or whose user is gone; 422 for a bad limit, skip or search.
 #[server(prefix = "/rpc", endpoint = "list_posts")]
 pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, AppError> {
     use super::ssr::{caller_id, refuse, respond, state};
@@ -16,9 +17,10 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
         async {
             let state = state()?;
             let caller = caller_id(&state)?;
-            let owner = match mine {
-                true => Some(caller.ok_or(AppError::NotAuthenticated)?),
-                false => None,
+            let owner = if mine {
+                Some(caller.ok_or(AppError::NotAuthenticated)?)
+            } else {
+                None
             };
             let query = match query.validate() {
                 Ok(query) => query,
@@ -33,7 +35,7 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
                 db::post::list(&state.pool, viewer, &query.search, overfetch, query.skip).await?
             };
             // Both statements return nothing for a deleted user: only then is it worth asking.
-            if let (true, Some(caller)) = (rows.is_empty(), caller) {
+            if let Some(caller) = caller.filter(|_| rows.is_empty()) {
                 caller.confirm(&state).await?;
             }
             Ok(Page::from_overfetch(rows, query.limit))
@@ -42,7 +44,8 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
     )
 }
 
-/// One post with its vote count; 404 when missing or not visible to the caller.
+/// One post with its vote count. Errors: 404 when missing or not visible to the caller; 401 for
+/// a session that is invalid or whose user is gone.
 #[server(prefix = "/rpc", endpoint = "get_post")]
 pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
     use super::ssr::{caller_id, refuse, respond, state};

@@ -17,7 +17,7 @@ pub fn SearchBox(#[prop(into)] search: Signal<String>) -> impl IntoView {
     let navigate = use_navigate();
     let input = NodeRef::<Input>::new();
     let on_submit = move |event: SubmitEvent| {
-        // Without the input (not hydrated yet) the browser's own submit does the same.
+        // Defensive: should the input be missing, the browser's own submit does the same.
         let Some(input) = input.get() else { return };
         event.prevent_default();
         navigate(&page_href("/", input.value().trim(), 1), Default::default());
@@ -31,6 +31,9 @@ pub fn SearchBox(#[prop(into)] search: Signal<String>) -> impl IntoView {
                 placeholder="Search posts"
                 aria-label="Search posts"
                 maxlength="200"
+                // The attribute for the server's HTML (a property is not rendered there), the
+                // property for the live input after client-side navigation.
+                value=move || search.get()
                 prop:value=move || search.get()
             />
             <button type="submit">"Search"</button>

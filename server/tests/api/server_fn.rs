@@ -25,6 +25,16 @@ fn set_cookies(response: &Response) -> Vec<String> {
         .collect()
 }
 
+/// The form of `list_posts`: the first page of the feed, or of the caller's own posts.
+fn feed_form(mine: &'static str, limit: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("query[limit]", limit),
+        ("query[skip]", "0"),
+        ("query[search]", ""),
+        ("mine", mine),
+    ]
+}
+
 /// Logs in through the server function; returns the `Cookie` header a browser would send.
 async fn browser_login(app: &TestApp, email: &str) -> String {
     app.register(email, PASSWORD).await;
@@ -304,19 +314,12 @@ async fn a_session_of_a_deleted_user_reads_nothing_through_the_server_functions(
         .unwrap();
     let id = post.to_string();
     let missing = (post + 1).to_string();
-    let feed = |mine: &'static str, limit: &'static str| {
-        vec![
-            ("query[limit]", limit),
-            ("query[skip]", "0"),
-            ("query[search]", ""),
-            ("mine", mine),
-        ]
-    };
-    // Act and assert: the feed and the post would otherwise show Bob's post.
+    // Act and assert: the feed and the post would otherwise show Bob's post, and the others be an
+    // empty page, a 404 and a 422 (see the next test).
     for (name, form) in [
-        ("list_posts", feed("false", "10")),
-        ("list_posts", feed("true", "10")),
-        ("list_posts", feed("false", "-1")),
+        ("list_posts", feed_form("false", "10")),
+        ("list_posts", feed_form("true", "10")),
+        ("list_posts", feed_form("false", "-1")),
         ("get_post", vec![("id", id.as_str())]),
         ("get_post", vec![("id", missing.as_str())]),
     ] {
@@ -330,6 +333,22 @@ async fn a_session_of_a_deleted_user_reads_nothing_through_the_server_functions(
     // Without the cookie the same post is there for anyone.
     let anonymous = rpc(&app, "get_post", &[("id", id.as_str())], None).await;
     assert_eq!(anonymous.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_live_session_gets_empty_pages_404s_and_422s_not_401s(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    // Act
+    let own_posts = rpc(&app, "list_posts", &feed_form("true", "10"), Some(&cookie)).await;
+    let missing_post = rpc(&app, "get_post", &[("id", "999999")], Some(&cookie)).await;
+    let bad_limit = rpc(&app, "list_posts", &feed_form("false", "-1"), Some(&cookie)).await;
+    // Assert
+    assert_eq!(own_posts.status(), StatusCode::OK);
+    let page: Value = own_posts.json().await.unwrap();
+    assert_eq!(page["items"], serde_json::json!([]));
+    assert_eq!(missing_post.status(), StatusCode::NOT_FOUND);
+    assert_eq!(bad_limit.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[sqlx::test(migrations = "../migrations")]

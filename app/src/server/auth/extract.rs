@@ -66,9 +66,10 @@ pub fn identify(state: &AppState, parts: &Parts) -> Result<Option<AuthUserId>, A
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub User);
 
-/// A handler argument for routes whose own statement proves the caller still exists: the id a
-/// valid token names, checked without touching the database, so that the request takes one
-/// statement instead of two.
+/// The caller of a route or server function whose own statement proves the caller still exists:
+/// the id a valid token names, checked without touching the database, so that the request takes
+/// one statement instead of two. REST handlers take it as an argument; server functions get it
+/// from `identify`.
 /// - Writes learn that the user is gone from the statement itself (a foreign key, or an
 ///   existence check in the same statement), and answer `AppError::InvalidToken`.
 /// - Reads get nothing back for a viewer who is not a user, and call `AuthUserId::confirm` when
@@ -98,10 +99,6 @@ impl AuthUserId {
     }
 }
 
-/// A handler argument for routes open to anonymous readers; an invalid credential is still 401.
-#[derive(Debug, Clone)]
-pub struct MaybeAuthUser(pub Option<User>);
-
 impl<S> FromRequestParts<S> for AuthUser
 where
     AppState: FromRef<S>,
@@ -128,18 +125,5 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         identify(&state, parts)?.ok_or(AppError::NotAuthenticated)
-    }
-}
-
-impl<S> FromRequestParts<S> for MaybeAuthUser
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        authenticate(&state, parts).await.map(MaybeAuthUser)
     }
 }

@@ -164,7 +164,8 @@ pub async fn list(
     Ok(rows.into_iter().map(PostRow::into_post_out).collect())
 }
 
-/// A page of one owner's posts, drafts included, newest first (the "my posts" view).
+/// A page of one owner's posts, drafts included, newest first (the "my posts" view). Empty when
+/// the owner is not a user (any more): their posts went with them.
 #[tracing::instrument(skip(executor))]
 pub async fn list_owned(
     executor: impl PgExecutor<'_>,
