@@ -1,9 +1,10 @@
 //! Building and serving the app. `router` is the single place the whole HTTP surface is put
 //! together; the binary and the tests both call it.
 
+use std::str::FromStr;
 use std::time::Duration;
 
-use app::server::{AppState, Config};
+use app::server::{db, AppState, Config};
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::header::VARY;
@@ -12,7 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tower::Layer;
 use tower_http::compression::{Compression, CompressionLayer, CompressionLevel};
@@ -39,11 +40,13 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// on the benchmark data). A connection broken while idle (the database restarted) fails its
 /// next request with a 503 and is then dropped (end2end/db-restart).
 pub async fn connect(config: &Config) -> Result<PgPool, String> {
+    let options = PgConnectOptions::from_str(config.database_url.expose())
+        .map_err(|error| format!("DATABASE_URL is not a valid PostgreSQL URL: {error}"))?;
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(config.database_acquire_timeout)
         .test_before_acquire(false)
-        .connect(config.database_url.expose())
+        .connect_with(db::session_options(options))
         .await
         .map_err(|error| format!("cannot connect to the database at DATABASE_URL: {error}"))?;
     MIGRATOR

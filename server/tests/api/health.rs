@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use crate::helpers::TestApp;
+use crate::helpers::{test_config, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn healthz_answers_while_the_process_is_up(pool: PgPool) {
@@ -14,6 +14,29 @@ async fn healthz_answers_while_the_process_is_up(pool: PgPool) {
 async fn readyz_is_200_when_the_database_answers(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_servers_database_sessions_never_jit_compile_a_query(pool: PgPool) {
+    // Arrange: the pool the binary opens, on the test's database.
+    let test_db = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        test_db.get_username(),
+        test_db.get_host(),
+        test_db.get_port(),
+        test_db.get_database().unwrap_or_default()
+    );
+    let server_pool = server::startup::connect(&test_config(&[("DATABASE_URL", &url)]))
+        .await
+        .unwrap();
+    // Act
+    let jit: String = sqlx::query_scalar("show jit")
+        .fetch_one(&server_pool)
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(jit, "off");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use app::server::{AppState, Config};
+use app::server::{db, AppState, Config};
 use leptos::config::LeptosOptions;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
@@ -69,7 +69,9 @@ impl TestApp {
         let server_pool = PgPoolOptions::new()
             .max_connections(pool.options().get_max_connections())
             .acquire_timeout(pool.options().get_acquire_timeout())
-            .connect_lazy_with(PgConnectOptions::clone(&pool.connect_options()));
+            .connect_lazy_with(db::session_options(PgConnectOptions::clone(
+                &pool.connect_options(),
+            )));
         let state = AppState::new(server_pool, config, options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
