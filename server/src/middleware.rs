@@ -1,16 +1,19 @@
 //! Cross-cutting request handling: refusing cross-site state changes made with the session
-//! cookie, renewing an expired access cookie from the refresh cookie, and security headers.
+//! cookie, renewing an expired access cookie from the refresh cookie, giving server-function
+//! errors their status, and security headers.
 
 use app::server::auth::session;
 use app::server::AppState;
 use std::net::SocketAddr;
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE};
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
 use app::AppError;
 
@@ -145,6 +148,34 @@ pub async fn limit_credential_attempts(
         }
     }
     next.run(request).await
+}
+
+/// Largest server-function error body read back (an `AppError` with a few field errors).
+const MAX_SERVER_FN_ERROR_BYTES: usize = 64 * 1024;
+
+/// A server function that fails before its body runs (its arguments could not be decoded, or
+/// are missing) is answered by the server_fn crate with 500 whatever the error. This gives such
+/// an answer the status its `AppError` carries, so `/rpc` answers malformed input with the same
+/// 4xx as the REST twin. Errors raised inside a body already have their status
+/// (`api::ssr::respond`) and pass through untouched.
+pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/rpc/");
+    let response = next.run(request).await;
+    if !is_server_fn
+        || response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_SERVER_FN_ERROR_BYTES).await else {
+        tracing::error!("a server function's error body could not be read");
+        return AppError::Internal.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Headers every response carries.

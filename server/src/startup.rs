@@ -71,6 +71,9 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::renew_session,

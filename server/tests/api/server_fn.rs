@@ -264,6 +264,50 @@ async fn server_function_validation_errors_name_the_field(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn every_server_function_answers_malformed_arguments_with_422_as_its_rest_twin_does(
+    pool: PgPool,
+) {
+    // Arrange: a logged-in browser, so that only the arguments are wrong (REST answers 401
+    // before 422). `logout` and `current_user` take no arguments.
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let token = app.token_for("bob@example.com").await;
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("register", &[("email", "new@example.com")]),
+        ("login", &[("email", "ann@example.com")]),
+        ("list_posts", &[("query[limit]", "ten"), ("mine", "false")]),
+        ("get_post", &[("id", "first")]),
+        ("create_post", &[("content", "a post without a title")]),
+        (
+            "update_post",
+            &[("id", "x"), ("title", "t"), ("content", "c")],
+        ),
+        ("delete_post", &[("id", "")]),
+        ("cast_vote", &[("vote[post_id]", "one"), ("vote[dir]", "1")]),
+    ];
+    for (name, form) in cases {
+        // Act
+        let response = rpc(&app, name, form, Some(&cookie)).await;
+        // Assert
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/rpc/{name}"
+        );
+        let error: Value = response.json().await.unwrap();
+        assert!(
+            error["Validation"][0]["loc"][0] == "body",
+            "/rpc/{name}: {error}"
+        );
+    }
+    // The REST twin of the example: a post without a title.
+    let rest = app
+        .create_post(&token, &serde_json::json!({"content": "no title"}))
+        .await;
+    assert_eq!(rest.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("bob@example.com").await;
