@@ -1,11 +1,48 @@
 //! The one error type of Postboard. Server functions return it to the UI, REST handlers turn it
-//! into the JSON bodies of API.md, and the server-only conversions (database, status codes,
+//! into the JSON bodies of docs/api.md, and the server-only conversions (database, status codes,
 //! responses) live in the nested `ssr` module. Internal causes never leave the server: they are
 //! logged where they are converted and replaced by a generic message.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+
+/// What kind of problem a [`FieldError`] reports: the `type` of FastAPI's (pydantic's) 422
+/// entries, so clients of the original app can keep matching on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FieldErrorKind {
+    /// A required field, or the whole body, is absent.
+    Missing,
+    /// The value is there but breaks a rule that has no kind of its own (an e-mail's form,
+    /// undecodable text, arguments that could not be decoded).
+    ValueError,
+    /// Text shorter than its minimum.
+    StringTooShort,
+    /// Text longer than its maximum.
+    StringTooLong,
+    /// Text holding characters it may not (NUL), or not the one value allowed.
+    StringPatternMismatch,
+    /// A JSON value that should have been a string.
+    StringType,
+    /// A JSON value that should have been a boolean.
+    BoolType,
+    /// A JSON value that should have been an integer.
+    IntType,
+    /// Text (a path or query parameter) that is not an integer.
+    IntParsing,
+    /// A number below its minimum.
+    GreaterThanEqual,
+    /// A value outside the few that are allowed (a vote's `dir`).
+    LiteralError,
+    /// A body that is not valid JSON.
+    JsonInvalid,
+    /// A JSON body that is not an object.
+    ModelAttributesType,
+    /// A value that clashes with stored data (409: an e-mail taken, a vote already cast).
+    Conflict,
+}
 
 /// One problem with one input, in the shape FastAPI uses for 422 bodies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,21 +54,21 @@ pub struct FieldError {
     pub msg: String,
     /// A stable machine-readable kind, e.g. `missing`, `string_too_long`, `int_parsing`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: FieldErrorKind,
 }
 
 impl FieldError {
     /// A problem with a field of the request body.
-    pub fn body(field: &str, kind: &str, msg: impl Into<String>) -> Self {
+    pub fn body(field: &str, kind: FieldErrorKind, msg: impl Into<String>) -> Self {
         Self::at(&["body", field], kind, msg)
     }
 
     /// A problem at an arbitrary location.
-    pub fn at(loc: &[&str], kind: &str, msg: impl Into<String>) -> Self {
+    pub fn at(loc: &[&str], kind: FieldErrorKind, msg: impl Into<String>) -> Self {
         Self {
             loc: loc.iter().map(|part| (*part).to_owned()).collect(),
             msg: msg.into(),
-            kind: kind.to_owned(),
+            kind,
         }
     }
 
@@ -125,11 +162,11 @@ pub enum AppError {
 impl AppError {
     /// A 409 tied to one body field, so the UI can show it under that input.
     pub fn conflict(field: &str, msg: impl Into<String>) -> Self {
-        Self::Conflict(FieldError::body(field, "conflict", msg).into())
+        Self::Conflict(FieldError::body(field, FieldErrorKind::Conflict, msg).into())
     }
 
     /// A 422 for one body field.
-    pub fn invalid(field: &str, kind: &str, msg: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, kind: FieldErrorKind, msg: impl Into<String>) -> Self {
         Self::Validation(FieldError::body(field, kind, msg).into())
     }
 
@@ -163,9 +200,13 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // Arguments that could not even be decoded are the caller's mistake.
+            // Arguments that could not even be decoded, or are absent, are the caller's mistake:
+            // a 422 like the REST twin's (server/src/middleware.rs gives the response its status).
             ServerFnErrorErr::Args(msg) => {
-                Self::Validation(FieldError::at(&["body"], "value_error", msg).into())
+                Self::Validation(FieldError::at(&["body"], FieldErrorKind::ValueError, msg).into())
+            }
+            ServerFnErrorErr::MissingArg(msg) => {
+                Self::Validation(FieldError::at(&["body"], FieldErrorKind::Missing, msg).into())
             }
             other => Self::Transport(other.to_string()),
         }
@@ -232,7 +273,7 @@ mod ssr {
         }
     }
 
-    /// The REST shape of API.md: `{"detail": "..."}`, or for 422 a list of `{loc, msg, type}`.
+    /// The REST shape of docs/api.md: `{"detail": "..."}`, or for 422 a list of `{loc, msg, type}`.
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let status = self.status();
@@ -260,7 +301,10 @@ mod tests {
     #[test]
     fn every_error_maps_to_the_status_of_the_contract() {
         let cases = [
-            (AppError::invalid("title", "missing", "Field required"), 422),
+            (
+                AppError::invalid("title", FieldErrorKind::Missing, "Field required"),
+                422,
+            ),
             (AppError::NotAuthenticated, 401),
             (AppError::InvalidToken, 401),
             (AppError::InvalidCredentials, 403),
@@ -278,6 +322,17 @@ mod tests {
     }
 
     #[test]
+    fn error_kinds_are_written_as_pydantic_writes_them() {
+        let error = FieldError::at(&["query", "limit"], FieldErrorKind::IntParsing, "no");
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["type"], "int_parsing");
+        assert_eq!(
+            serde_json::to_value(FieldErrorKind::ModelAttributesType).unwrap(),
+            "model_attributes_type"
+        );
+    }
+
+    #[test]
     fn a_conflict_displays_its_first_message() {
         assert_eq!(AppError::conflict("email", "taken").to_string(), "taken");
     }
@@ -285,8 +340,16 @@ mod tests {
     #[test]
     fn field_messages_are_found_by_the_last_element_of_their_location() {
         let mut errors = FieldErrors::default();
-        errors.push(FieldError::body("title", "missing", "Field required"));
-        errors.push(FieldError::body("content", "missing", "Field required"));
+        errors.push(FieldError::body(
+            "title",
+            FieldErrorKind::Missing,
+            "Field required",
+        ));
+        errors.push(FieldError::body(
+            "content",
+            FieldErrorKind::Missing,
+            "Field required",
+        ));
         assert_eq!(
             errors.messages_for("title").collect::<Vec<_>>(),
             ["Field required"]

@@ -16,4 +16,4 @@ pub mod pages;
 pub mod server;
 
 pub use app::{shell, App};
-pub use error::{AppError, FieldError, FieldErrors};
+pub use error::{AppError, FieldError, FieldErrorKind, FieldErrors};

@@ -12,7 +12,7 @@ mod ssr {
     use leptos::prelude::use_context;
     use leptos_axum::ResponseOptions;
 
-    use crate::error::AppError;
+    use crate::error::{AppError, FieldErrorKind};
     use crate::model::User;
     use crate::server::auth::extract::{authenticate, identify};
     use crate::server::auth::AuthUserId;
@@ -102,16 +102,24 @@ mod ssr {
         Ok(())
     }
 
-    /// Checks an idempotency key's shape (1-100 characters).
+    /// Longest idempotency key accepted, in characters.
+    pub const MAX_KEY_LEN: usize = 100;
+
+    /// Checks an idempotency key's shape (1 to `MAX_KEY_LEN` characters).
     pub fn check_key(key: &Option<String>) -> Result<(), AppError> {
-        match key {
-            Some(key) if key.is_empty() || key.chars().count() > 100 => Err(AppError::invalid(
-                "idempotency_key",
-                "string_too_long",
-                "An idempotency key has 1 to 100 characters",
-            )),
-            _ => Ok(()),
-        }
+        let Some(key) = key else { return Ok(()) };
+        let kind = if key.is_empty() {
+            FieldErrorKind::StringTooShort
+        } else if key.chars().count() > MAX_KEY_LEN {
+            FieldErrorKind::StringTooLong
+        } else {
+            return Ok(());
+        };
+        Err(AppError::invalid(
+            "idempotency_key",
+            kind,
+            format!("An idempotency key has 1 to {MAX_KEY_LEN} characters"),
+        ))
     }
 
     /// Adds `Set-Cookie` headers to the response.

@@ -1,15 +1,15 @@
-//! Validated input. Each newtype has one `parse` constructor holding the rule of API.md; the same
-//! code gives the browser instant feedback and is the server's authority, so the two can never
-//! disagree. A value of one of these types is valid by construction.
+//! Validated input. Each newtype has one `parse` constructor holding the rule of docs/api.md;
+//! the same code gives the browser instant feedback and is the server's authority, so the two
+//! can never disagree. A value of one of these types is valid by construction.
 
-use crate::error::FieldError;
+use crate::error::{FieldError, FieldErrorKind};
 
 /// Postgres text cannot hold NUL, so text containing it is refused up front (a 422, not a 500).
 fn has_nul(value: &str) -> bool {
     value.contains('\0')
 }
 
-/// Characters, not bytes: API.md counts Unicode characters.
+/// Characters, not bytes: docs/api.md counts Unicode characters.
 fn char_len(value: &str) -> usize {
     value.chars().count()
 }
@@ -26,7 +26,7 @@ impl Email {
     /// whitespace or control characters.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let value = raw.trim();
-        let invalid = |msg: &str| FieldError::body("email", "value_error", msg);
+        let invalid = |msg: &str| FieldError::body("email", FieldErrorKind::ValueError, msg);
         if value.is_empty() {
             return Err(invalid("value is not a valid email address: it is empty"));
         }
@@ -77,14 +77,14 @@ impl Password {
         if len < Self::MIN_LEN {
             return Err(FieldError::body(
                 "password",
-                "string_too_short",
+                FieldErrorKind::StringTooShort,
                 format!("Password should have at least {} characters", Self::MIN_LEN),
             ));
         }
         if len > Self::MAX_LEN {
             return Err(FieldError::body(
                 "password",
-                "string_too_long",
+                FieldErrorKind::StringTooLong,
                 format!("Password should have at most {} characters", Self::MAX_LEN),
             ));
         }
@@ -103,6 +103,33 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// The rule titles and contents share: no NUL, not blank, at most `max` characters. `label`
+/// names the field in messages ("Title"), `field` in the error's location ("title").
+fn check_text(value: &str, field: &str, label: &str, max: usize) -> Result<(), FieldError> {
+    if has_nul(value) {
+        return Err(FieldError::body(
+            field,
+            FieldErrorKind::StringPatternMismatch,
+            format!("{label} must not contain NUL characters"),
+        ));
+    }
+    if value.trim().is_empty() {
+        return Err(FieldError::body(
+            field,
+            FieldErrorKind::StringTooShort,
+            format!("{label} should have at least 1 character"),
+        ));
+    }
+    if char_len(value) > max {
+        return Err(FieldError::body(
+            field,
+            FieldErrorKind::StringTooLong,
+            format!("{label} should have at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// A post title: 1 to 300 characters after trimming; stored trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
@@ -114,27 +141,7 @@ impl Title {
     /// Trims and checks the length.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let value = raw.trim();
-        if has_nul(value) {
-            return Err(FieldError::body(
-                "title",
-                "string_pattern_mismatch",
-                "Title must not contain NUL characters",
-            ));
-        }
-        if value.is_empty() {
-            return Err(FieldError::body(
-                "title",
-                "string_too_short",
-                "Title should have at least 1 character",
-            ));
-        }
-        if char_len(value) > Self::MAX_LEN {
-            return Err(FieldError::body(
-                "title",
-                "string_too_long",
-                format!("Title should have at most {} characters", Self::MAX_LEN),
-            ));
-        }
+        check_text(value, "title", "Title", Self::MAX_LEN)?;
         Ok(Self(value.to_owned()))
     }
 
@@ -149,7 +156,8 @@ impl Title {
     }
 }
 
-/// A post body: 1 to 20,000 characters, kept exactly as written (leading spaces can matter).
+/// A post body: 1 to 20,000 characters, kept exactly as written (leading spaces can matter); a
+/// body of only whitespace counts as empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content(String);
 
@@ -157,29 +165,9 @@ impl Content {
     /// Most characters accepted.
     pub const MAX_LEN: usize = 20_000;
 
-    /// Checks the length; a body of only whitespace counts as empty.
+    /// Checks the length.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        if has_nul(raw) {
-            return Err(FieldError::body(
-                "content",
-                "string_pattern_mismatch",
-                "Content must not contain NUL characters",
-            ));
-        }
-        if raw.trim().is_empty() {
-            return Err(FieldError::body(
-                "content",
-                "string_too_short",
-                "Content should have at least 1 character",
-            ));
-        }
-        if char_len(raw) > Self::MAX_LEN {
-            return Err(FieldError::body(
-                "content",
-                "string_too_long",
-                format!("Content should have at most {} characters", Self::MAX_LEN),
-            ));
-        }
+        check_text(raw, "content", "Content", Self::MAX_LEN)?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -236,7 +224,7 @@ mod tests {
         assert!(Password::parse(&"é".repeat(128)).is_ok());
         assert_eq!(
             Password::parse(&"a".repeat(129)).unwrap_err().kind,
-            "string_too_long"
+            FieldErrorKind::StringTooLong
         );
     }
 
@@ -249,11 +237,14 @@ mod tests {
     #[test]
     fn titles_are_trimmed_and_bounded() {
         assert_eq!(Title::parse("  hello ").unwrap().into_inner(), "hello");
-        assert_eq!(Title::parse("   ").unwrap_err().kind, "string_too_short");
+        assert_eq!(
+            Title::parse("   ").unwrap_err().kind,
+            FieldErrorKind::StringTooShort
+        );
         assert!(Title::parse(&format!(" {} ", "t".repeat(300))).is_ok());
         assert_eq!(
             Title::parse(&"t".repeat(301)).unwrap_err().kind,
-            "string_too_long"
+            FieldErrorKind::StringTooLong
         );
     }
 

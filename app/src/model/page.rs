@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldError, FieldErrorKind, FieldErrors};
 
-/// Largest page served; larger requests are capped, not refused (API.md).
+/// Largest page served; larger requests are capped, not refused (docs/api.md).
 pub const MAX_PAGE_SIZE: i64 = 100;
 /// Page size when none is asked for.
 pub const DEFAULT_PAGE_SIZE: i64 = 10;
@@ -60,28 +60,28 @@ impl PostQuery {
         if self.limit < 0 {
             errors.push(FieldError::at(
                 &["query", "limit"],
-                "greater_than_equal",
+                FieldErrorKind::GreaterThanEqual,
                 "Input should be greater than or equal to 0",
             ));
         }
         if self.skip < 0 {
             errors.push(FieldError::at(
                 &["query", "skip"],
-                "greater_than_equal",
+                FieldErrorKind::GreaterThanEqual,
                 "Input should be greater than or equal to 0",
             ));
         }
         if self.search.contains('\0') {
             errors.push(FieldError::at(
                 &["query", "search"],
-                "string_pattern_mismatch",
+                FieldErrorKind::StringPatternMismatch,
                 "Search must not contain NUL characters",
             ));
         }
         if self.search.chars().count() > MAX_SEARCH_LEN {
             errors.push(FieldError::at(
                 &["query", "search"],
-                "string_too_long",
+                FieldErrorKind::StringTooLong,
                 format!("Search should have at most {MAX_SEARCH_LEN} characters"),
             ));
         }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrorKind};
 
 /// `{post_id, dir}` where `dir` 1 adds the caller's vote and 0 removes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +56,7 @@ impl VoteInput {
             0 => Ok(VoteDirection::Remove),
             _ => Err(AppError::invalid(
                 "dir",
-                "literal_error",
+                FieldErrorKind::LiteralError,
                 "Input should be 0 or 1",
             )),
         }

@@ -3,7 +3,7 @@
 use app::model::Token;
 use app::server::auth::{account, session};
 use app::server::AppState;
-use app::{AppError, FieldError, FieldErrors};
+use app::{AppError, FieldError, FieldErrorKind, FieldErrors};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -69,7 +69,7 @@ pub async fn login(
     {
         errors.push(FieldError::body(
             "grant_type",
-            "string_pattern_mismatch",
+            FieldErrorKind::StringPatternMismatch,
             "String should match pattern '^password$'",
         ));
     }

@@ -2,7 +2,7 @@
 //! `{loc, msg, type}` entries for a malformed body, path id or query number (Axum's defaults
 //! would be 400/415 with plain-text bodies), 413 for an oversized body.
 
-use app::{AppError, FieldError, FieldErrors};
+use app::{AppError, FieldError, FieldErrorKind, FieldErrors};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
@@ -33,7 +33,7 @@ pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<By
                 AppError::Validation(
                     FieldError::at(
                         &["body"],
-                        "value_error",
+                        FieldErrorKind::ValueError,
                         "The request body could not be read",
                     )
                     .into(),
@@ -51,7 +51,7 @@ fn without_position(message: &str) -> &str {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::Validation(
-            FieldError::at(&["body"], "missing", "Field required").into(),
+            FieldError::at(&["body"], FieldErrorKind::Missing, "Field required").into(),
         ));
     }
     // Every body of this API is an object; serde would also accept a struct as an array.
@@ -60,7 +60,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         return Err(AppError::Validation(
             FieldError::at(
                 &["body"],
-                "model_attributes_type",
+                FieldErrorKind::ModelAttributesType,
                 "Input should be a valid dictionary or object to extract fields from",
             )
             .into(),
@@ -87,32 +87,38 @@ fn json_error(path: &str, error: &serde_json::Error) -> FieldError {
     );
     let message = without_position(&error.to_string()).to_owned();
     let (kind, msg) = match error.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ("json_invalid", format!("JSON decode error: {message}"))
-        }
+        Category::Syntax | Category::Eof | Category::Io => (
+            FieldErrorKind::JsonInvalid,
+            format!("JSON decode error: {message}"),
+        ),
         Category::Data => {
             if let Some(field) = message
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.strip_suffix('`'))
             {
                 loc.push(field.to_owned());
-                ("missing", "Field required".to_owned())
+                (FieldErrorKind::Missing, "Field required".to_owned())
             } else if message.contains("expected a string") {
-                ("string_type", "Input should be a valid string".to_owned())
+                (
+                    FieldErrorKind::StringType,
+                    "Input should be a valid string".to_owned(),
+                )
             } else if message.contains("expected a boolean") {
-                ("bool_type", "Input should be a valid boolean".to_owned())
+                (
+                    FieldErrorKind::BoolType,
+                    "Input should be a valid boolean".to_owned(),
+                )
             } else if message.contains("expected i64") || message.contains("integer") {
-                ("int_type", "Input should be a valid integer".to_owned())
+                (
+                    FieldErrorKind::IntType,
+                    "Input should be a valid integer".to_owned(),
+                )
             } else {
-                ("value_error", message)
+                (FieldErrorKind::ValueError, message)
             }
         }
     };
-    FieldError {
-        loc,
-        msg,
-        kind: kind.to_owned(),
-    }
+    FieldError { loc, msg, kind }
 }
 
 /// The `{id}` segment of a path, as a 64-bit integer.
@@ -126,7 +132,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
             AppError::Validation(
                 FieldError::at(
                     &["path", "id"],
-                    "int_parsing",
+                    FieldErrorKind::IntParsing,
                     "Input should be a valid integer, unable to parse string as an integer",
                 )
                 .into(),
@@ -157,8 +163,12 @@ impl Pairs {
                 .map(|text| text.into_owned())
                 .map_err(|_| {
                     AppError::Validation(
-                        FieldError::at(&[location], "value_error", "The data is not valid UTF-8")
-                            .into(),
+                        FieldError::at(
+                            &[location],
+                            FieldErrorKind::ValueError,
+                            "The data is not valid UTF-8",
+                        )
+                        .into(),
                     )
                 })
         };
@@ -186,7 +196,11 @@ impl Pairs {
     pub fn required(&self, name: &str, errors: &mut FieldErrors) -> Option<String> {
         let value = self.get(name).map(str::to_owned);
         if value.is_none() {
-            errors.push(FieldError::body(name, "missing", "Field required"));
+            errors.push(FieldError::body(
+                name,
+                FieldErrorKind::Missing,
+                "Field required",
+            ));
         }
         value
     }
@@ -198,7 +212,7 @@ impl Pairs {
             Some(raw) => raw.trim().parse::<i64>().unwrap_or_else(|_| {
                 errors.push(FieldError::at(
                     &["query", name],
-                    "int_parsing",
+                    FieldErrorKind::IntParsing,
                     "Input should be a valid integer, unable to parse string as an integer",
                 ));
                 default
@@ -238,22 +252,25 @@ mod tests {
     fn a_missing_field_is_reported_at_its_location() {
         let error = first_error(r#"{"published": true}"#);
         assert_eq!(error.loc, ["body", "title"]);
-        assert_eq!(error.kind, "missing");
+        assert_eq!(error.kind, FieldErrorKind::Missing);
     }
 
     #[test]
     fn a_mistyped_field_is_reported_at_its_location() {
         let error = first_error(r#"{"title": 5, "published": true}"#);
         assert_eq!(error.loc, ["body", "title"]);
-        assert_eq!(error.kind, "string_type");
+        assert_eq!(error.kind, FieldErrorKind::StringType);
     }
 
     #[test]
     fn malformed_json_is_a_decode_error() {
-        assert_eq!(first_error(r#"{"title": "#).kind, "json_invalid");
+        assert_eq!(
+            first_error(r#"{"title": "#).kind,
+            FieldErrorKind::JsonInvalid
+        );
         assert_eq!(
             first_error(r#"{"title": "a", "published": true} trailing"#).kind,
-            "json_invalid"
+            FieldErrorKind::JsonInvalid
         );
     }
 
@@ -264,7 +281,10 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_an_object_is_reported_as_such() {
-        assert_eq!(first_error("[1, 2]").kind, "model_attributes_type");
+        assert_eq!(
+            first_error("[1, 2]").kind,
+            FieldErrorKind::ModelAttributesType
+        );
     }
 
     #[test]
