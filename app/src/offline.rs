@@ -50,7 +50,7 @@ pub struct Stamped<T> {
 }
 
 impl<T> Stamped<T> {
-    /// "just now", "5 minutes ago", "2 hours ago", "3 days ago".
+    /// How long ago the value was saved: "just now", "5 min ago", "2 h ago", "3 days ago".
     pub fn age(&self) -> String {
         let minutes = ((now_ms() - self.saved_at) / 60_000.0).max(0.0) as i64;
         match minutes {

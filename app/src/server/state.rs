@@ -15,7 +15,7 @@ use crate::server::config::Config;
 /// Cheap to clone: one reference count for the whole state. It is cloned several times for every
 /// request (each state-taking layer and extractor gets its own); with a handle per field, cloning
 /// and dropping it was ~6 % of a CPU profile of the list endpoint, and this layout took the
-/// server's CPU time per list request down by ~11 % (README, Benchmarks).
+/// server's CPU time per list request down by ~11 % (bench/README.md).
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
@@ -79,7 +79,7 @@ impl AppState {
             build_id: build_id(&leptos_options),
             pool,
             config,
-            passwords: Passwords::new(),
+            passwords: Passwords::start(),
             leptos_options,
         }))
     }

@@ -5,7 +5,7 @@
 //! workers, so that under such a flood every other request still gets the CPU first, and each
 //! keeps one 19 MiB block buffer for all its hashes: allocating a fresh one per hash either
 //! stayed resident in the allocator's arenas (~240 MB under a login flood) or, when forced back
-//! to the system, cost a page-fault storm per hash (scripts/bench, #6).
+//! to the system, cost a page-fault storm per hash (bench/run, #6).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
@@ -50,15 +50,10 @@ pub struct Passwords {
     dummy_hash: Arc<str>,
 }
 
-impl Default for Passwords {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Passwords {
-    /// One hashing thread per core.
-    pub fn new() -> Self {
+    /// Starts one hashing thread per core. (No `Default`: making one starts threads and computes
+    /// a hash, which nothing should do implicitly.)
+    pub fn start() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let dummy = SaltString::generate(&mut OsRng);
         let dummy_hash = hash_with(&mut Vec::new(), dummy.as_str().as_bytes())
@@ -242,7 +237,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_verifies_its_own_password_only() {
-        let passwords = Passwords::new();
+        let passwords = Passwords::start();
         let hash = passwords
             .hash(Password::parse("correct horse").unwrap())
             .await
@@ -283,7 +278,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_account_never_verifies() {
-        let passwords = Passwords::new();
+        let passwords = Passwords::start();
         assert!(!passwords.verify("anything".into(), None).await.unwrap());
     }
 }

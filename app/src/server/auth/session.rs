@@ -144,7 +144,18 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
         assert_ne!(token, new_refresh_token());
         let hash = hash_refresh_token(&token);
-        assert_eq!(hash.len(), 32);
-        assert_ne!(hash, token.as_bytes());
+        assert_eq!(hash.len(), 32, "a SHA-256 digest");
+        assert_eq!(
+            hash,
+            hash_refresh_token(&token),
+            "a token finds its own row"
+        );
+        assert_ne!(hash, hash_refresh_token(&new_refresh_token()));
+        // Same length as the token once encoded, so this comparison can fail.
+        assert_ne!(
+            URL_SAFE_NO_PAD.encode(&hash),
+            token,
+            "the token is not stored"
+        );
     }
 }
