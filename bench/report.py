@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Formats the results of scripts/bench as one markdown table plus summary lines.
+"""Formats the results of bench/run as one markdown table plus summary lines.
 
     python3 bench/report.py RESULTS_DIR
 
-RESULTS_DIR (target/bench) holds what scripts/bench wrote:
+RESULTS_DIR (target/bench) holds what bench/run wrote:
 
   rows.tsv     one line per table row, tab-separated:
                label, wrk output files, expected non-2xx codes (comma-separated, or -),

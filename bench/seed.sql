@@ -1,4 +1,4 @@
--- Seeds the benchmark database for scripts/bench: 10,000 users, 100,000 posts and 1,000,000
+-- Seeds the benchmark database for bench/run: 10,000 users, 100,000 posts and 1,000,000
 -- votes, all with set-based SQL (generate_series), in a few seconds.
 --
 --   psql -v ON_ERROR_STOP=1 -v users=10000 -v posts=100000 -v votes=1000000 -f bench/seed.sql URL

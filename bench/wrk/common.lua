@@ -1,4 +1,4 @@
--- Shared by the wrk scripts of scripts/bench, loaded first by each with dofile. wrk runs a script
+-- Shared by the wrk scripts of bench/run, loaded first by each with dofile. wrk runs a script
 -- once in the main Lua state (setup, done) and once per thread (init, request, response).
 --
 -- What it adds:

@@ -5,7 +5,7 @@ use leptos::config::get_configuration;
 use server::{startup, telemetry};
 
 /// Rendering a page allocates a great deal: with mimalloc instead of glibc's malloc the server
-/// spends ~40 % less CPU per server-rendered page and 5-20 % less per API read (`scripts/bench`).
+/// spends ~40 % less CPU per server-rendered page and 5-20 % less per API read (`bench/run`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

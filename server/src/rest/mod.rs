@@ -1,6 +1,6 @@
-//! The REST API of API.md under `/api`: one router per resource, each documented with utoipa so
-//! the OpenAPI document is generated from the very handlers that are routed (utoipa-axum), plus
-//! the document itself and a Swagger UI served from the binary.
+//! The REST API of docs/api.md under `/api`: one router per resource, each documented with
+//! utoipa so the OpenAPI document is generated from the very handlers that are routed
+//! (utoipa-axum), plus the document itself and a Swagger UI served from the binary.
 
 pub mod auth;
 pub mod extract;

@@ -1,12 +1,14 @@
 //! The OpenAPI document and the docs UI.
 
+use std::collections::BTreeSet;
+
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::helpers::TestApp;
 
-/// Every route of API.md, as the document must list it.
+/// Every route of the original contract, as the document must list it.
 const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/users/"),
     ("get", "/api/users/{id}"),
@@ -111,4 +113,80 @@ async fn list_parameters_are_documented_as_optional_query_parameters(pool: PgPoo
         assert_eq!(parameter["in"], "query", "{name}");
         assert_ne!(parameter["required"], true, "{name}");
     }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_documented_limits_are_the_ones_the_server_enforces(pool: PgPool) {
+    use app::model::page::MAX_SEARCH_LEN;
+    use app::model::{Content, Email, Password, Title};
+
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    for schema in ["NewPost", "PostChanges"] {
+        let properties = &schemas[schema]["properties"];
+        assert_eq!(properties["title"]["maxLength"], Title::MAX_LEN, "{schema}");
+        assert_eq!(
+            properties["content"]["maxLength"],
+            Content::MAX_LEN,
+            "{schema}"
+        );
+    }
+    let credentials = &schemas["Credentials"]["properties"];
+    assert_eq!(credentials["email"]["maxLength"], Email::MAX_LEN);
+    assert_eq!(credentials["password"]["minLength"], Password::MIN_LEN);
+    assert_eq!(credentials["password"]["maxLength"], Password::MAX_LEN);
+    let search = doc["paths"]["/api/posts/"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "search")
+        .unwrap();
+    assert_eq!(search["schema"]["maxLength"], MAX_SEARCH_LEN);
+}
+
+/// The `### \`METHOD /path\`` headings of docs/api.md: the routes it documents.
+fn routes_in_the_contract_document() -> BTreeSet<(String, String)> {
+    include_str!("../../../docs/api.md")
+        .lines()
+        .filter_map(|line| line.strip_prefix("### `")?.strip_suffix('`'))
+        .map(|route| {
+            let (method, path) = route
+                .split_once(' ')
+                .expect("a heading reads `METHOD /path`");
+            (method.to_lowercase(), path.to_owned())
+        })
+        .collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn docs_api_md_documents_exactly_the_routes_the_server_serves(pool: PgPool) {
+    // Arrange: the OpenAPI document is generated from the routed handlers themselves.
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let served: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, operations)| {
+            operations
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    // Act
+    let documented = routes_in_the_contract_document();
+    // Assert
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but missing from docs/api.md: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "in docs/api.md but not served: {unserved:?}"
+    );
 }

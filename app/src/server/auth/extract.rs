@@ -89,7 +89,7 @@ impl AuthUserId {
     }
 
     /// The answer to a request refused before, or by, the handler's statement: `error`, unless
-    /// the user is gone, which is 401, since authentication is checked first (API.md). Only
+    /// the user is gone, which is 401, since authentication is checked first (docs/api.md). Only
     /// refused requests pay for the lookup.
     pub async fn rejecting(self, state: &AppState, error: AppError) -> AppError {
         match self.confirm(state).await {
