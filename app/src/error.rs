@@ -117,6 +117,13 @@ impl From<FieldError> for FieldErrors {
     }
 }
 
+/// A single broken rule is a 422.
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        Self::Validation(error.into())
+    }
+}
+
 /// Everything that can go wrong in a request, as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {

@@ -3,6 +3,7 @@
 //! errors their status, and security headers.
 
 use app::server::auth::session;
+use app::server::auth::throttle::ClientKey;
 use app::server::AppState;
 use std::net::SocketAddr;
 
@@ -18,6 +19,7 @@ use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use app::AppError;
 
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 fn has_session_cookie(state: &AppState, jar: &CookieJar) -> bool {
     let (access, refresh) = session::cookie_names(&state.config);
@@ -66,9 +68,14 @@ pub async fn refuse_cross_site(
     next.run(request).await
 }
 
-/// When a browser request carries a refresh cookie but its access cookie has expired, rotates
-/// the refresh token and lets the request continue as logged in, sending the new cookies back.
-/// A refresh token that no longer works clears both cookies.
+/// The server functions that set or clear the session themselves: renewing the old session on
+/// top of what they answer would undo a logout or keep the previous user's session.
+const SESSION_CHANGES: [&str; 3] = ["/rpc/login", "/rpc/register", "/rpc/logout"];
+
+/// When a browser request carries a refresh cookie but no access cookie that still verifies
+/// (absent, or present with an expired token), rotates the refresh token and lets the request
+/// continue as logged in, sending the new cookies back. A refresh token that no longer works
+/// clears both cookies.
 pub async fn renew_session(
     State(state): State<AppState>,
     mut request: Request,
@@ -77,13 +84,21 @@ pub async fn renew_session(
     let path = request.uri().path();
     let is_page_or_rpc =
         !path.starts_with("/api/") && !path.starts_with("/pkg/") && path != "/favicon.ico";
-    if !is_page_or_rpc || request.headers().contains_key(AUTHORIZATION) {
+    if !is_page_or_rpc
+        || SESSION_CHANGES.contains(&path)
+        || request.headers().contains_key(AUTHORIZATION)
+    {
         return next.run(request).await;
     }
     let (access_name, refresh_name) = session::cookie_names(&state.config);
     let jar = CookieJar::from_headers(request.headers());
-    let refresh = match (jar.get(access_name), jar.get(refresh_name)) {
-        (None, Some(refresh)) if !refresh.value().is_empty() => refresh.value().to_owned(),
+    let has_working_access = jar
+        .get(access_name)
+        .is_some_and(|access| state.jwt.verify(access.value()).is_ok());
+    let refresh = match jar.get(refresh_name) {
+        Some(refresh) if !has_working_access && !refresh.value().is_empty() => {
+            refresh.value().to_owned()
+        }
         _ => return next.run(request).await,
     };
     let cookies = match session::refresh(&state, &refresh).await {
@@ -128,23 +143,38 @@ fn is_credential_attempt(request: &Request) -> bool {
         )
 }
 
-/// Rate-limits login and sign-up per client address (429 with `Retry-After`). The address is
-/// the TCP peer; behind a proxy every client shares the proxy's address, so set the limit with
-/// that in mind (README).
+/// Records who the client is (`ClientKey`) for the rest of the request: the TCP peer, or the
+/// address a trusted proxy forwarded (`TRUSTED_PROXIES`).
+pub async fn identify_client(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    if let Some(peer) = peer {
+        let forwarded_for = request
+            .headers()
+            .get(X_FORWARDED_FOR)
+            .and_then(|value| value.to_str().ok());
+        let client = ClientKey::of_request(peer, forwarded_for, &state.config.trusted_proxies);
+        request.extensions_mut().insert(client);
+    }
+    next.run(request).await
+}
+
+/// Rate-limits login and sign-up per client (429 with `Retry-After`).
 pub async fn limit_credential_attempts(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     if is_credential_attempt(&request) {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        if let Some(peer) = peer {
-            if let Err(error) = state.throttle.check_address(peer) {
-                return error.into_response();
-            }
+        let client = ClientKey::of_extensions(request.extensions());
+        if let Err(error) = state.throttle.check_client(client) {
+            return error.into_response();
         }
     }
     next.run(request).await

@@ -86,6 +86,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::limit_credential_attempts,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::identify_client,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // The fastest level: compression was the largest item of the home page's CPU profile

@@ -29,14 +29,18 @@ pub async fn register(email: String, password: String) -> Result<User, AppError>
 /// Logs in with an e-mail and password; on success the session cookies are set.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<User, AppError> {
-    use super::ssr::{respond, set_cookies, state};
+    use super::ssr::{parts, respond, set_cookies, state};
+    use crate::model::LoginName;
+    use crate::server::auth::throttle::ClientKey;
     use crate::server::auth::{account, session};
     use crate::server::db;
 
     respond(
         async {
             let state = state()?;
-            let (user_id, token) = account::login(&state, &email, &password).await?;
+            let client = ClientKey::of_extensions(&parts()?.extensions);
+            let name = LoginName::parse(&email, "email")?;
+            let (user_id, token) = account::login(&state, client, &name, &password).await?;
             let user = db::user::find(&state.pool, user_id)
                 .await?
                 .ok_or(AppError::InvalidCredentials)?;

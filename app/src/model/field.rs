@@ -19,8 +19,9 @@ fn char_len(value: &str) -> usize {
 pub struct Email(String);
 
 impl Email {
-    /// Longest address the schema accepts (RFC 5321's path limit).
-    pub const MAX_LEN: usize = 320;
+    /// Longest address accepted: RFC 5321's 256-character path less its angle brackets (RFC 3696
+    /// errata 1690). It also bounds what a login may present before anything is counted.
+    pub const MAX_LEN: usize = 254;
 
     /// Trims and checks the address: one `@`, a non-empty local part, a dotted domain, no
     /// whitespace or control characters.
@@ -56,6 +57,36 @@ impl Email {
     }
 
     /// The address as typed, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name a login is attempted with, trimmed: any text of at most [`Email::MAX_LEN`]
+/// characters (it is only looked up, never stored). Longer input is refused before anything is
+/// looked up or counted, so a login cannot make the server remember a megabyte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginName(String);
+
+impl LoginName {
+    /// Trims and bounds `raw`; `field` names the input in the error (`username` for the REST
+    /// form, `email` for the UI's).
+    pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let value = raw.trim();
+        if char_len(value) > Email::MAX_LEN {
+            return Err(FieldError::body(
+                field,
+                FieldErrorKind::StringTooLong,
+                format!(
+                    "An e-mail address has at most {} characters",
+                    Email::MAX_LEN
+                ),
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The name as given, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -226,6 +257,17 @@ mod tests {
             Password::parse(&"a".repeat(129)).unwrap_err().kind,
             FieldErrorKind::StringTooLong
         );
+    }
+
+    #[test]
+    fn addresses_and_login_names_are_bounded_at_254_characters() {
+        let longest = format!("{}@example.com", "a".repeat(242));
+        assert_eq!(longest.chars().count(), 254);
+        assert!(Email::parse(&longest).is_ok());
+        assert!(Email::parse(&format!("a{longest}")).is_err());
+        assert!(LoginName::parse(&longest, "username").is_ok());
+        let refused = LoginName::parse(&"u".repeat(1_000_000), "username").unwrap_err();
+        assert_eq!(refused.loc, ["body", "username"]);
     }
 
     #[test]

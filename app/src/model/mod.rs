@@ -8,7 +8,7 @@ pub mod timestamp;
 pub mod user;
 pub mod vote;
 
-pub use field::{Content, Email, Password, Title};
+pub use field::{Content, Email, LoginName, Password, Title};
 pub use page::{Page, PostQuery, MAX_PAGE_SIZE};
 pub use post::{NewPost, Post, PostChanges, PostOut};
 pub use post::{ValidChanges, ValidPost};

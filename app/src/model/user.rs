@@ -23,7 +23,7 @@ pub struct User {
 pub struct Credentials {
     #[cfg_attr(
         feature = "ssr",
-        schema(format = "email", min_length = 3, max_length = 320)
+        schema(format = "email", min_length = 3, max_length = 254)
     )]
     pub email: String,
     #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]

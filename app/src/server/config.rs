@@ -72,6 +72,14 @@ pub struct Config {
     pub login_max_failures: u32,
     /// The window of the failure counter (`LOGIN_FAILURE_WINDOW_MINUTES`, default 15).
     pub login_failure_window: Duration,
+    /// How long the refresh token just exchanged may be presented again and still continue its
+    /// session (`REFRESH_REUSE_GRACE_SECONDS`, default 10; 0 turns the grace off): two tabs
+    /// renewing at once, or a client retrying a refresh whose answer was lost.
+    pub refresh_reuse_grace: Duration,
+    /// The proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, a comma-separated
+    /// list of CIDR blocks such as `127.0.0.1/32, 10.0.0.0/8`; default none, so the client is
+    /// the TCP peer).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -149,8 +157,28 @@ impl Config {
             login_failure_window: Duration::from_secs(
                 60 * number("LOGIN_FAILURE_WINDOW_MINUTES", 15)?,
             ),
+            refresh_reuse_grace: Duration::from_secs(whole("REFRESH_REUSE_GRACE_SECONDS", 10, 0)?),
+            trusted_proxies: cidr_list("TRUSTED_PROXIES", lookup("TRUSTED_PROXIES"))?,
         })
     }
+}
+
+/// A comma-separated list of CIDR blocks; a bare address is a block of one.
+fn cidr_list(name: &'static str, raw: Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|block| !block.is_empty())
+        .map(|block| {
+            block
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| block.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    name,
+                    hint: format!("expected CIDR blocks such as 10.0.0.0/8, got {block:?}"),
+                })
+        })
+        .collect()
 }
 
 /// Twice the cores this process may run on, and at least 4: PostgreSQL's rule of thumb for the
@@ -221,6 +249,15 @@ mod tests {
         assert_eq!(config.access_token_ttl, Duration::from_secs(300));
         assert!(config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "soon")]).is_err());
         assert!(config_from(&[URL, SECRET, ("ACCESS_TOKEN_TTL_MINUTES", "0")]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidr_blocks_or_single_addresses() {
+        let config = config_from(&[URL, SECRET, ("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        let proxies = &config.trusted_proxies;
+        assert!(proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+        assert!(proxies[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(config_from(&[URL, SECRET, ("TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
     }
 
     #[test]

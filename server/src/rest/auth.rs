@@ -1,6 +1,7 @@
 //! `/api/login`, `/api/token/refresh`, `/api/logout`.
 
-use app::model::Token;
+use app::model::{LoginName, Token};
+use app::server::auth::throttle::ClientKey;
 use app::server::auth::{account, session};
 use app::server::AppState;
 use app::{AppError, FieldError, FieldErrorKind, FieldErrors};
@@ -59,6 +60,7 @@ pub async fn login(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Json<Token>, AppError> {
+    let client = ClientKey::of_extensions(request.extensions());
     let form = Pairs::parse(&read_body(request, &state).await?, "body")?;
     let mut errors = FieldErrors::default();
     let username = form.required("username", &mut errors);
@@ -77,7 +79,8 @@ pub async fn login(
         return Err(AppError::Validation(errors));
     };
     errors.into_result(())?;
-    let (_, token) = account::login(&state, &username, &password).await?;
+    let name = LoginName::parse(&username, "username")?;
+    let (_, token) = account::login(&state, client, &name, &password).await?;
     Ok(Json(token))
 }
 

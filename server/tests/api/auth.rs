@@ -355,29 +355,32 @@ async fn a_refresh_token_is_rotated_on_use(pool: PgPool) {
     );
 }
 
+/// `POST /api/token/refresh` with `token`.
+async fn refresh(app: &TestApp, token: &Value) -> reqwest::Response {
+    app.send_json(
+        reqwest::Method::POST,
+        "/api/token/refresh",
+        None,
+        &json!({ "refresh_token": token }),
+    )
+    .await
+}
+
+/// The token body of a refresh that must succeed.
+async fn refreshed(app: &TestApp, token: &Value) -> Value {
+    let response = refresh(app, token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
-async fn reusing_a_rotated_refresh_token_revokes_the_whole_family(pool: PgPool) {
+async fn reusing_an_older_generation_of_refresh_token_revokes_the_whole_family(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let first = app.signed_up("ann@example.com").await;
-    let refresh = |token: Value| {
-        let app = &app;
-        async move {
-            app.send_json(
-                reqwest::Method::POST,
-                "/api/token/refresh",
-                None,
-                &json!({"refresh_token": token}),
-            )
-            .await
-        }
-    };
-    let second: Value = refresh(first["refresh_token"].clone())
-        .await
-        .json()
-        .await
-        .unwrap();
-    // Act: the first token again (a thief's copy).
-    let reuse = refresh(first["refresh_token"].clone()).await;
+    let second = refreshed(&app, &first["refresh_token"]).await;
+    let third = refreshed(&app, &second["refresh_token"]).await;
+    // Act: the first token again (a thief's copy), two generations back.
+    let reuse = refresh(&app, &first["refresh_token"]).await;
     assert_detail(
         reuse,
         StatusCode::UNAUTHORIZED,
@@ -385,8 +388,90 @@ async fn reusing_a_rotated_refresh_token_revokes_the_whole_family(pool: PgPool) 
     )
     .await;
     // Assert: the legitimate successor no longer works either.
-    let after = refresh(second["refresh_token"].clone()).await;
+    let after = refresh(&app, &third["refresh_token"]).await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn reusing_a_rotated_refresh_token_after_the_grace_period_revokes_the_family(pool: PgPool) {
+    let config = crate::helpers::test_config(&[("REFRESH_REUSE_GRACE_SECONDS", "0")]);
+    let app = TestApp::spawn_with(pool, config).await;
+    let first = app.signed_up("ann@example.com").await;
+    let second = refreshed(&app, &first["refresh_token"]).await;
+    // Act
+    let reuse = refresh(&app, &first["refresh_token"]).await;
+    // Assert
+    assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
+    let after = refresh(&app, &second["refresh_token"]).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_refresh_retried_after_its_answer_was_lost_keeps_the_session(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let first = app.signed_up("ann@example.com").await;
+    // Arrange: a refresh whose answer never reached the client.
+    let lost = refreshed(&app, &first["refresh_token"]).await;
+    // Act: the client retries with the token it still holds.
+    let retried = refresh(&app, &first["refresh_token"]).await;
+    // Assert: the same session goes on, through either answer.
+    assert_eq!(retried.status(), StatusCode::OK);
+    let retried: Value = retried.json().await.unwrap();
+    let access = retried["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/users/me", Some(access)).await.status(),
+        StatusCode::OK
+    );
+    refreshed(&app, &retried["refresh_token"]).await;
+    refreshed(&app, &lost["refresh_token"]).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_tabs_refreshing_with_the_same_token_at_once_both_stay_logged_in(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let first = app.signed_up("ann@example.com").await;
+    // Act
+    let (one, two) = futures::join!(
+        refresh(&app, &first["refresh_token"]),
+        refresh(&app, &first["refresh_token"])
+    );
+    // Assert: both tabs got a working pair, and the session was not revoked.
+    for response in [one, two] {
+        assert_eq!(response.status(), StatusCode::OK);
+        let pair: Value = response.json().await.unwrap();
+        refreshed(&app, &pair["refresh_token"]).await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_token_minted_as_the_original_app_mints_them_is_accepted(pool: PgPool) {
+    // Arrange: python-jose's HS256 token with only `user_id` and `exp`, same secret.
+    let app = TestApp::spawn(pool).await;
+    app.signed_up("ann@example.com").await;
+    let id: i64 = sqlx::query_scalar("select id from users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let token = sign(
+        &json!({"user_id": id, "exp": now() + 600}),
+        Algorithm::HS256,
+        JWT_SECRET,
+    );
+    // Act
+    let response = app.get("/api/users/me", Some(&token)).await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_email_longer_than_254_characters_is_422_at_sign_up_and_login(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let long = format!("{}@example.com", "a".repeat(243));
+    assert_eq!(long.len(), 255);
+    assert_invalid_at(app.register(&long, PASSWORD).await, &["body", "email"]).await;
+    let huge = "u".repeat(900_000);
+    assert_invalid_at(app.login(&huge, PASSWORD).await, &["body", "username"]).await;
+    assert_eq!(app.count("users").await, 0);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -434,21 +519,41 @@ async fn the_access_token_lifetime_comes_from_configuration(pool: PgPool) {
     assert_eq!(token["expires_in"], 300);
 }
 
+/// `POST /api/login` as the client at `address` (through a trusted proxy).
+async fn login_from(
+    app: &TestApp,
+    address: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/login"))
+        .header("x-forwarded-for", address)
+        .form(&[("username", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// An app behind a proxy on 127.0.0.1 that allows `max` failed logins per account and address.
+async fn app_behind_a_proxy(pool: PgPool, max: &str) -> TestApp {
+    let config = crate::helpers::test_config(&[
+        ("LOGIN_MAX_FAILURES", max),
+        ("TRUSTED_PROXIES", "127.0.0.1/32, ::1/128"),
+    ]);
+    TestApp::spawn_with(pool, config).await
+}
+
 #[sqlx::test(migrations = "../migrations")]
-async fn repeated_failed_logins_lock_the_account_with_429_and_retry_after(pool: PgPool) {
-    let config = crate::helpers::test_config(&[("LOGIN_MAX_FAILURES", "3")]);
-    let app = TestApp::spawn_with(pool, config).await;
+async fn repeated_failed_logins_from_one_address_are_429_with_retry_after(pool: PgPool) {
+    let app = app_behind_a_proxy(pool, "3").await;
     app.register("ann@example.com", PASSWORD).await;
     for _ in 0..3 {
-        assert_eq!(
-            app.login("ann@example.com", "wrong password")
-                .await
-                .status(),
-            StatusCode::FORBIDDEN
-        );
+        let response = login_from(&app, "203.0.113.9", "ann@example.com", "wrong password").await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
     }
-    // Act: even the right password is refused while the account is locked.
-    let response = app.login("ann@example.com", PASSWORD).await;
+    // Act: that address may not try again for a while, even with the right password.
+    let response = login_from(&app, "203.0.113.9", "ann@example.com", PASSWORD).await;
     // Assert
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = response.headers()["retry-after"]
@@ -459,6 +564,53 @@ async fn repeated_failed_logins_lock_the_account_with_429_and_retry_after(pool: 
     assert!(wait > 0);
     let body: Value = response.json().await.unwrap();
     assert!(body["detail"].is_string());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stranger_hammering_an_account_does_not_lock_its_owner_out(pool: PgPool) {
+    let app = app_behind_a_proxy(pool, "3").await;
+    app.register("ann@example.com", PASSWORD).await;
+    // Arrange: a stranger fails far more often than the limit allows.
+    for _ in 0..6 {
+        let response = login_from(&app, "203.0.113.9", "ann@example.com", "guess").await;
+        assert!([StatusCode::FORBIDDEN, StatusCode::TOO_MANY_REQUESTS].contains(&response.status()));
+    }
+    // Act: the owner, from their own address.
+    let response = login_from(&app, "198.51.100.7", "ann@example.com", PASSWORD).await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ipv6_clients_are_counted_per_64_bit_prefix(pool: PgPool) {
+    let app = app_behind_a_proxy(pool, "2").await;
+    app.register("ann@example.com", PASSWORD).await;
+    // Two addresses of one /64 share a count...
+    for address in ["2001:db8:1:2::1", "2001:db8:1:2::ffff"] {
+        let response = login_from(&app, address, "ann@example.com", "guess").await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    let same_prefix = login_from(&app, "2001:db8:1:2::42", "ann@example.com", PASSWORD).await;
+    assert_eq!(same_prefix.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...and another /64 has its own.
+    let other_prefix = login_from(&app, "2001:db8:1:3::1", "ann@example.com", PASSWORD).await;
+    assert_eq!(other_prefix.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn x_forwarded_for_from_an_untrusted_peer_is_ignored(pool: PgPool) {
+    // Arrange: no trusted proxy, so every request is the TCP peer's (127.0.0.1).
+    let config = crate::helpers::test_config(&[("LOGIN_MAX_FAILURES", "2")]);
+    let app = TestApp::spawn_with(pool, config).await;
+    app.register("ann@example.com", PASSWORD).await;
+    for address in ["203.0.113.1", "203.0.113.2"] {
+        let response = login_from(&app, address, "ann@example.com", "guess").await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    // Act: a forged header does not give the attacker a fresh count.
+    let response = login_from(&app, "203.0.113.3", "ann@example.com", "guess").await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -495,27 +647,12 @@ async fn two_instances_on_one_database_behave_as_one_service(pool: PgPool) {
         second.get("/api/users/me", Some(access)).await.status(),
         StatusCode::OK
     );
-    // Rotation on one instance...
-    let body = json!({"refresh_token": token["refresh_token"]});
-    let rotated: Value = second
-        .send_json(reqwest::Method::POST, "/api/token/refresh", None, &body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    // ...is seen by the other: reusing the old token there revokes the family everywhere.
-    let reuse = first
-        .send_json(reqwest::Method::POST, "/api/token/refresh", None, &body)
-        .await;
+    // Rotation on one instance, twice...
+    let rotated = refreshed(&second, &token["refresh_token"]).await;
+    let latest = refreshed(&second, &rotated["refresh_token"]).await;
+    // ...is seen by the other: reusing the oldest token there revokes the family everywhere.
+    let reuse = refresh(&first, &token["refresh_token"]).await;
     assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
-    let successor = json!({"refresh_token": rotated["refresh_token"]});
-    let after = second
-        .send_json(
-            reqwest::Method::POST,
-            "/api/token/refresh",
-            None,
-            &successor,
-        )
-        .await;
+    let after = refresh(&second, &latest["refresh_token"]).await;
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 }

@@ -186,6 +186,96 @@ async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie(pool: PgPoo
     assert!(response.text().await.unwrap().contains("ann@example.com"));
 }
 
+/// The named cookie of a `Cookie` header, as `name=value`.
+fn only_cookie(cookie: &str, name: &str) -> String {
+    cookie
+        .split("; ")
+        .filter(|c| c.starts_with(&format!("{name}=")))
+        .collect()
+}
+
+/// The value the response's last `Set-Cookie` for `name` leaves in the browser.
+fn final_cookie(response: &Response, name: &str) -> Option<String> {
+    set_cookies(response)
+        .iter()
+        .rev()
+        .find_map(|c| c.split(';').next()?.strip_prefix(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logging_out_after_the_access_cookie_expired_leaves_the_browser_logged_out(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    // Arrange: 30 idle minutes later the browser holds only the refresh cookie.
+    let refresh_only = only_cookie(&cookie, "pb_refresh");
+    // Act
+    let response = rpc(&app, "logout", &[], Some(&refresh_only)).await;
+    // Assert: what the browser keeps is two empty cookies, and the session is over.
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(final_cookie(&response, "pb_access").as_deref(), Some(""));
+    assert_eq!(final_cookie(&response, "pb_refresh").as_deref(), Some(""));
+    let after = rpc(&app, "current_user", &[], Some(&refresh_only)).await;
+    assert_eq!(after.json::<Value>().await.unwrap(), Value::Null);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logging_in_over_an_old_session_keeps_only_the_new_one(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ann = browser_login(&app, "ann@example.com").await;
+    app.register("bob@example.com", PASSWORD).await;
+    // Act: Bob logs in in a browser that still holds Ann's refresh cookie.
+    let response = rpc(
+        &app,
+        "login",
+        &[("email", "bob@example.com"), ("password", PASSWORD)],
+        Some(&only_cookie(&ann, "pb_refresh")),
+    )
+    .await;
+    // Assert: the browser ends up with Bob's session, not a renewal of Ann's.
+    assert_eq!(response.status(), StatusCode::OK);
+    let access = final_cookie(&response, "pb_access").unwrap();
+    let me = app.get("/api/users/me", Some(&access)).await;
+    assert_eq!(
+        me.json::<Value>().await.unwrap()["email"],
+        "bob@example.com"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_expired_access_cookie_still_sent_is_renewed_too(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    // Arrange: the browser still sends an access cookie, but its token has expired.
+    let id: i64 = sqlx::query_scalar("select id from users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &serde_json::json!({"user_id": id, "exp": now - 10, "iat": now - 1810}),
+        &jsonwebtoken::EncodingKey::from_secret(crate::helpers::JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let sent = format!(
+        "pb_access={expired}; {}",
+        only_cookie(&cookie, "pb_refresh")
+    );
+    // Act
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header(COOKIE, &sent)
+        .send()
+        .await
+        .unwrap();
+    // Assert: renewed, and the page is the logged-in user's.
+    let renewed = final_cookie(&response, "pb_access").unwrap_or_default();
+    assert!(!renewed.is_empty() && renewed != expired);
+    assert!(response.text().await.unwrap().contains("ann@example.com"));
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn logout_clears_the_cookies_and_revokes_the_session(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

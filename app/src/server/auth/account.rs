@@ -2,8 +2,9 @@
 //! Transport concerns (cookies, form parsing, status codes) stay with the callers.
 
 use crate::error::AppError;
-use crate::model::{Credentials, Token, User};
+use crate::model::{Credentials, LoginName, Token, User};
 use crate::server::auth::session;
+use crate::server::auth::throttle::ClientKey;
 use crate::server::db;
 use crate::server::state::AppState;
 
@@ -16,17 +17,22 @@ pub async fn register(state: &AppState, credentials: &Credentials) -> Result<Use
     db::user::insert(&state.pool, &email, &hash).await
 }
 
-/// Checks an e-mail and password and starts a session. An unknown e-mail and a wrong password
-/// give the same error after the same amount of work; after too many failures for one e-mail
-/// (known or not) its login answers 429 for a while.
-#[tracing::instrument(skip_all)]
+/// Checks a login name and password and starts a session. An unknown e-mail and a wrong
+/// password give the same error after the same amount of work. A client that failed too often
+/// for this account gets 429 for a while; an account failing from many clients is answered
+/// ever more slowly, never refused (`throttle`).
+#[tracing::instrument(skip_all, fields(?client))]
 pub async fn login(
     state: &AppState,
-    email: &str,
+    client: ClientKey,
+    name: &LoginName,
     password: &str,
 ) -> Result<(i64, Token), AppError> {
-    state.throttle.check_account(email)?;
-    let stored = db::user::find_credentials(&state.pool, email).await?;
+    let delay = state.throttle.check_login(name, client)?;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let stored = db::user::find_credentials(&state.pool, name.as_str()).await?;
     let (user_id, hash) = match stored {
         Some(stored) => (Some(stored.user_id), Some(stored.password_hash)),
         None => (None, None),
@@ -34,11 +40,11 @@ pub async fn login(
     let is_valid = state.passwords.verify(password.to_owned(), hash).await?;
     match user_id {
         Some(user_id) if is_valid => {
-            state.throttle.record_success(email);
+            state.throttle.record_success(name, client);
             Ok((user_id, session::start(state, user_id).await?))
         }
         _ => {
-            state.throttle.record_failure(email);
+            state.throttle.record_failure(name, client);
             Err(AppError::InvalidCredentials)
         }
     }

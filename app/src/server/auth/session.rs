@@ -1,7 +1,9 @@
 //! Sessions: an access token plus a rotating refresh token. A login starts a token family; every
-//! refresh consumes the presented token and issues the next one in the family; presenting a token
-//! that was already consumed means it was copied, so the whole family is revoked. Logout revokes
-//! the family. The browser carries both tokens in HttpOnly cookies built here.
+//! refresh consumes the presented token and issues the next one in the family. The token
+//! exchanged last may be presented again for `REFRESH_REUSE_GRACE_SECONDS` (two tabs renewing
+//! at once, a retry after a lost answer) and gets another successor; any other token that was
+//! already consumed means it was copied, so the whole family is revoked. Logout revokes the
+//! family. The browser carries both tokens in HttpOnly cookies built here.
 
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -67,12 +69,15 @@ pub async fn start(state: &AppState, user_id: i64) -> Result<Token, AppError> {
 }
 
 /// Exchanges a refresh token for a new pair. An unknown, expired or revoked token is 401; a
-/// token that was already exchanged revokes its family and is 401 too.
+/// token that was already exchanged, unless it is the family's last within the grace period,
+/// revokes its family and is 401 too.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i64), AppError> {
     let mut tx = state.pool.begin().await?;
-    let consumed = db::token::consume(&mut tx, &hash_refresh_token(refresh_token)).await?;
+    let grace = state.config.refresh_reuse_grace;
+    let consumed = db::token::consume(&mut tx, &hash_refresh_token(refresh_token), grace).await?;
     let (user_id, family_id) = match consumed {
-        db::token::Consumed::Fresh { user_id, family_id } => (user_id, family_id),
+        db::token::Consumed::Fresh { user_id, family_id }
+        | db::token::Consumed::Retried { user_id, family_id } => (user_id, family_id),
         db::token::Consumed::Reused { family_id } => {
             db::token::revoke_family(&mut *tx, family_id).await?;
             tx.commit().await?;

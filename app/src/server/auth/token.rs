@@ -1,6 +1,7 @@
-//! Access tokens: HS256 JWTs carrying `user_id`, `exp` and `iat`. Only HS256 is accepted, with no
-//! leeway on expiry; every failure is the same `InvalidToken` so a client learns nothing about
-//! why. Refresh tokens are opaque random strings, handled in `session`.
+//! Access tokens: HS256 JWTs carrying `user_id` and `exp` (the two the original app mints and
+//! requires) and, in the ones Postboard issues, `iat`. Only HS256 is accepted, with no leeway on
+//! expiry; every failure is the same `InvalidToken` so a client learns nothing about why.
+//! Refresh tokens are opaque random strings, handled in `session`.
 
 use std::time::Duration;
 
@@ -16,8 +17,10 @@ pub struct Claims {
     pub user_id: i64,
     /// Expiry, Unix seconds.
     pub exp: i64,
-    /// Issue time, Unix seconds.
-    pub iat: i64,
+    /// Issue time, Unix seconds. Optional: tokens minted by the original app (python-jose) carry
+    /// only `user_id` and `exp`, and stay valid after a switch with the same secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
 }
 
 /// The signing and verifying keys, built once from the configured secret.
@@ -53,7 +56,7 @@ impl JwtKeys {
         let claims = Claims {
             user_id,
             exp: now.saturating_add(self.ttl_seconds()),
-            iat: now,
+            iat: Some(now),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
     }
@@ -80,7 +83,7 @@ mod tests {
         let keys = keys(60);
         let claims = keys.verify(&keys.issue(7).unwrap()).unwrap();
         assert_eq!(claims.user_id, 7);
-        assert_eq!(claims.exp - claims.iat, 60);
+        assert_eq!(claims.iat.map(|iat| claims.exp - iat), Some(60));
     }
 
     #[test]
@@ -101,7 +104,7 @@ mod tests {
             &Claims {
                 user_id: 7,
                 exp: now - 1,
-                iat: now - 61,
+                iat: Some(now - 61),
             },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )
@@ -118,7 +121,7 @@ mod tests {
             &Claims {
                 user_id: 7,
                 exp: now + 60,
-                iat: now,
+                iat: Some(now),
             },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )

@@ -11,7 +11,10 @@ use crate::error::AppError;
 pub enum Consumed {
     /// A live token, now marked used: issue its successor in the same family.
     Fresh { user_id: i64, family_id: Uuid },
-    /// A token that was already exchanged: someone holds a copy.
+    /// The token exchanged last in its family, presented again within the grace period: two
+    /// tabs renewing at once, or a retry after a lost answer. Issue another successor.
+    Retried { user_id: i64, family_id: Uuid },
+    /// A token exchanged earlier than that, or after the grace period: someone holds a copy.
     Reused { family_id: Uuid },
     /// Unknown, expired or revoked.
     Invalid,
@@ -40,9 +43,15 @@ pub async fn insert(
 }
 
 /// Marks a live token used, atomically: of two requests racing with one token, one gets `Fresh`
-/// and the other `Reused`. Run it in the transaction that inserts the successor.
-#[tracing::instrument(skip_all)]
-pub async fn consume(conn: &mut PgConnection, token_hash: &[u8]) -> Result<Consumed, AppError> {
+/// and the other finds it used. A used token is `Retried` when it is the family's most recently
+/// exchanged one, was exchanged less than `grace` ago and its family is live; else `Reused`.
+/// Run it in the transaction that inserts the successor.
+#[tracing::instrument(skip(conn, token_hash))]
+pub async fn consume(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+    grace: std::time::Duration,
+) -> Result<Consumed, AppError> {
     let fresh = sqlx::query!(
         r#"update refresh_tokens set used_at = now()
            where token_hash = $1 and used_at is null and revoked_at is null and expires_at > now()
@@ -57,15 +66,32 @@ pub async fn consume(conn: &mut PgConnection, token_hash: &[u8]) -> Result<Consu
             family_id: row.family_id,
         });
     }
+    let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
     let used = sqlx::query!(
-        "select family_id from refresh_tokens where token_hash = $1 and used_at is not null",
-        token_hash
+        r#"select t.user_id, t.family_id,
+                  (t.revoked_at is null
+                   and t.expires_at > now()
+                   and t.used_at > now() - make_interval(secs => $2::bigint / 1000.0)
+                   and not exists (select 1 from refresh_tokens later
+                                   where later.family_id = t.family_id
+                                     and later.used_at > t.used_at)) as "is_retry!"
+           from refresh_tokens t
+           where t.token_hash = $1 and t.used_at is not null"#,
+        token_hash,
+        grace_ms
     )
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(used.map_or(Consumed::Invalid, |row| Consumed::Reused {
-        family_id: row.family_id,
-    }))
+    Ok(match used {
+        None => Consumed::Invalid,
+        Some(row) if row.is_retry => Consumed::Retried {
+            user_id: row.user_id,
+            family_id: row.family_id,
+        },
+        Some(row) => Consumed::Reused {
+            family_id: row.family_id,
+        },
+    })
 }
 
 /// Revokes every token of a family.
