@@ -58,9 +58,17 @@ fn set_content_security_policy() {
     ) else {
         return;
     };
+    // `cargo leptos watch` reloads the page over a websocket; any other server has none.
+    let is_watched =
+        use_context::<crate::server::AppState>().is_some_and(|state| state.config.dev_reload);
+    let reload = if is_watched {
+        " ws://127.0.0.1:* ws://localhost:*"
+    } else {
+        ""
+    };
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; \
          worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'"
     );

@@ -151,6 +151,10 @@ pub enum AppError {
     /// 413: the request body is larger than the server accepts.
     #[error("Request body too large")]
     PayloadTooLarge,
+    /// 415: a JSON body sent with the session cookie but not as `application/json` (the
+    /// content type a cross-site form cannot send).
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
     /// 429: too many attempts; try again after this many seconds.
     #[error("Too many requests, try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
@@ -194,6 +198,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
             Self::RateLimited { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -319,6 +324,7 @@ mod tests {
             (AppError::NotFound("gone".into()), 404),
             (AppError::conflict("email", "taken"), 409),
             (AppError::PayloadTooLarge, 413),
+            (AppError::UnsupportedMediaType, 415),
             (AppError::RateLimited { retry_after: 3 }, 429),
             (AppError::Unavailable, 503),
             (AppError::Internal, 500),

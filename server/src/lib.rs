@@ -1,6 +1,7 @@
 //! The Postboard server as a library: the binary (`main.rs`) and the integration tests both build
 //! the app through `startup`, so the tests exercise exactly what runs in production.
 
+pub mod connection;
 pub mod middleware;
 pub mod rest;
 pub mod startup;

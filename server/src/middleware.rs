@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, COOKIE, HOST, ORIGIN, SET_COOKIE, STRICT_TRANSPORT_SECURITY,
+};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -26,28 +28,49 @@ fn has_session_cookie(state: &AppState, jar: &CookieJar) -> bool {
     jar.get(access).is_some() || jar.get(refresh).is_some()
 }
 
-/// Whether the request says it comes from another site: `Sec-Fetch-Site: cross-site`, or an
-/// `Origin` whose host is not this server's.
-fn is_cross_site(request: &Request) -> bool {
+/// Whether a browser says the request comes from anywhere but this site itself: a
+/// `Sec-Fetch-Site` other than `same-origin` or `none` (an address typed in or bookmarked), or an
+/// `Origin` that is not one of `PUBLIC_ORIGIN` (or, without it, not the host the request was
+/// sent to). A request with neither header is not a browser's (curl, a REST client) and passes.
+fn is_foreign(request: &Request, public_origins: &[String]) -> bool {
     let headers = request.headers();
-    if let Some(site) = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok()) {
-        return site == "cross-site";
+    if let Some(site) = headers.get(SEC_FETCH_SITE) {
+        if !matches!(site.to_str(), Ok("same-origin" | "none")) {
+            return true;
+        }
     }
-    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = headers.get(ORIGIN) else {
         return false;
     };
+    let Ok(origin) = origin.to_str() else {
+        return true;
+    };
+    if !public_origins.is_empty() {
+        return !public_origins
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(origin));
+    }
     let host = headers
         .get(HOST)
         .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
         .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+    match origin.split_once("://") {
+        Some((_, origin_host)) => host.is_empty() || !origin_host.eq_ignore_ascii_case(host),
+        // "null" (a sandboxed frame, a redirect across sites) and anything malformed.
+        None => true,
+    }
 }
 
-/// Refuses (403) a state-changing request that is authenticated by the session cookie and comes
-/// from another site. SameSite=Lax already keeps the cookie off most such requests; this covers
-/// the rest (older browsers, same-site subdomains). Bearer-token requests are not affected: a
-/// browser never attaches those by itself.
+/// The UI's login and sign-up: refused from other sites even without a session cookie, so
+/// that no site can log a visitor into an account of its choosing (login CSRF).
+const UI_CREDENTIAL_FORMS: [&str; 2] = ["/rpc/login", "/rpc/register"];
+
+/// Refuses (403) a state-changing browser request from anywhere but this site that is
+/// authenticated by the session cookie, or that logs in or signs up through the UI.
+/// SameSite=Lax already keeps the cookie off most cross-site requests; this covers sibling
+/// sites (`same-site`), older browsers and login CSRF. Bearer-token requests are not affected:
+/// a browser never attaches those by itself, and REST clients stay drop-in.
 pub async fn refuse_cross_site(
     State(state): State<AppState>,
     request: Request,
@@ -57,12 +80,12 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if is_state_change
-        && !request.headers().contains_key(AUTHORIZATION)
-        && has_session_cookie(&state, &CookieJar::from_headers(request.headers()))
-        && is_cross_site(&request)
-    {
-        tracing::warn!(path = %request.uri().path(), "cross-site cookie request refused");
+    let must_be_same_origin = is_state_change
+        && (UI_CREDENTIAL_FORMS.contains(&request.uri().path())
+            || (!request.headers().contains_key(AUTHORIZATION)
+                && has_session_cookie(&state, &CookieJar::from_headers(request.headers()))));
+    if must_be_same_origin && is_foreign(&request, &state.config.public_origins) {
+        tracing::warn!(path = %request.uri().path(), "cross-site request refused");
         return AppError::Forbidden("Cross-site request refused".to_owned()).into_response();
     }
     next.run(request).await
@@ -208,8 +231,13 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Headers every response carries.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Headers every response carries; `Cache-Control: no-store` on any answer that sets the
+/// session cookies; and over https (`COOKIE_SECURE`), HSTS.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -224,5 +252,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         HeaderName::from_static("x-frame-options"),
         HeaderValue::from_static("DENY"),
     );
+    if headers.contains_key(SET_COOKIE) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.secure_cookies {
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     response
 }

@@ -21,6 +21,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
 use tower_http::trace::TraceLayer;
 
+use crate::connection;
 use crate::middleware;
 use crate::rest;
 
@@ -90,7 +91,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::identify_client,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // The fastest level: compression was the largest item of the home page's CPU profile
         // (14 %); this level renders it with ~10 % less CPU, for ~0.3 KB more on the wire (2.3 KB
@@ -124,28 +128,24 @@ fn pkg_files(
     ))
 }
 
-/// The router as a service that knows each connection's peer address (for rate limits).
-pub fn app(
-    state: AppState,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
-    router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()
-}
-
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets in-flight
 /// requests finish.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-
     let addr = state.leptos_options.site_addr;
-    // Leptos streams a page in two writes; without TCP_NODELAY the second waits for a delayed
-    // ACK (~40 ms a page).
-    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "listening on http://{addr}");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    serve_on(listener, state, shutdown_signal()).await;
+    Ok(())
+}
+
+/// Serves the app on a bound listener until `shutdown` completes (the binary and the tests).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let config = state.config.clone();
+    connection::serve(listener, router(state), &config, shutdown).await;
 }
 
 async fn shutdown_signal() {
@@ -167,7 +167,6 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 /// Liveness: the process is up.

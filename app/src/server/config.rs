@@ -80,6 +80,20 @@ pub struct Config {
     /// list of CIDR blocks such as `127.0.0.1/32, 10.0.0.0/8`; default none, so the client is
     /// the TCP peer).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The origins the site is served from (`PUBLIC_ORIGIN`, e.g. `https://board.example`; a
+    /// comma-separated list if it has several). Browser requests that change state with the
+    /// session cookie, and the UI's login and sign-up, must come from one of them. Default
+    /// none: such a request's `Origin` must then name the host it was sent to.
+    pub public_origins: Vec<String>,
+    /// How long a client may take to send a request's head, and how long a keep-alive
+    /// connection may sit idle (`HEADER_READ_TIMEOUT_SECONDS`, 1 to 30, default 10).
+    pub header_read_timeout: Duration,
+    /// Most connections served at once (`MAX_CONNECTIONS`, default 4096); past it, new ones
+    /// wait in the kernel's backlog. Keep it under the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Whether `cargo leptos watch` serves this process (`LEPTOS_WATCH` set): its pages then
+    /// reload over a websocket that the Content-Security-Policy must allow.
+    pub dev_reload: bool,
 }
 
 impl Config {
@@ -159,6 +173,13 @@ impl Config {
             ),
             refresh_reuse_grace: Duration::from_secs(whole("REFRESH_REUSE_GRACE_SECONDS", 10, 0)?),
             trusted_proxies: cidr_list("TRUSTED_PROXIES", lookup("TRUSTED_PROXIES"))?,
+            public_origins: origin_list("PUBLIC_ORIGIN", lookup("PUBLIC_ORIGIN"))?,
+            header_read_timeout: Duration::from_secs(
+                number("HEADER_READ_TIMEOUT_SECONDS", 10)?.min(30),
+            ),
+            max_connections: usize::try_from(number("MAX_CONNECTIONS", 4096)?)
+                .unwrap_or(usize::MAX),
+            dev_reload: lookup("LEPTOS_WATCH").is_some(),
         })
     }
 }
@@ -177,6 +198,27 @@ fn cidr_list(name: &'static str, raw: Option<String>) -> Result<Vec<ipnet::IpNet
                     name,
                     hint: format!("expected CIDR blocks such as 10.0.0.0/8, got {block:?}"),
                 })
+        })
+        .collect()
+}
+
+/// A comma-separated list of origins (`scheme://host[:port]`, no path), lower-cased.
+fn origin_list(name: &'static str, raw: Option<String>) -> Result<Vec<String>, ConfigError> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_lowercase())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin),
+                _ => Err(ConfigError::Invalid {
+                    name,
+                    hint: format!("expected origins such as https://board.example, got {origin:?}"),
+                }),
+            }
         })
         .collect()
 }
@@ -258,6 +300,29 @@ mod tests {
         assert!(proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
         assert!(proxies[1].contains(&"::1".parse::<std::net::IpAddr>().unwrap()));
         assert!(config_from(&[URL, SECRET, ("TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
+    }
+
+    #[test]
+    fn public_origins_are_schemes_and_hosts_without_paths() {
+        let config = config_from(&[
+            URL,
+            SECRET,
+            (
+                "PUBLIC_ORIGIN",
+                "https://Board.example/, http://localhost:3000",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.public_origins,
+            ["https://board.example", "http://localhost:3000"]
+        );
+        for bad in ["board.example", "https://board.example/app", "ftp://x"] {
+            assert!(
+                config_from(&[URL, SECRET, ("PUBLIC_ORIGIN", bad)]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

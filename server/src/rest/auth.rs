@@ -6,7 +6,8 @@ use app::server::auth::{account, session};
 use app::server::AppState;
 use app::{AppError, FieldError, FieldErrorKind, FieldErrors};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -39,6 +40,16 @@ pub struct LoginForm {
     client_secret: Option<String>,
 }
 
+/// An answer that carries tokens: no cache may keep it (RFC 6749, section 5.1).
+type TokenAnswer = ([(HeaderName, HeaderValue); 1], Json<Token>);
+
+fn token_answer(token: Token) -> TokenAnswer {
+    (
+        [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(token),
+    )
+}
+
 /// A refresh token presented for rotation or logout.
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
@@ -59,7 +70,7 @@ pub struct RefreshRequest {
 pub async fn login(
     State(state): State<AppState>,
     request: Request,
-) -> Result<Json<Token>, AppError> {
+) -> Result<TokenAnswer, AppError> {
     let client = ClientKey::of_extensions(request.extensions());
     let form = Pairs::parse(&read_body(request, &state).await?, "body")?;
     let mut errors = FieldErrors::default();
@@ -81,7 +92,7 @@ pub async fn login(
     errors.into_result(())?;
     let name = LoginName::parse(&username, "username")?;
     let (_, token) = account::login(&state, client, &name, &password).await?;
-    Ok(Json(token))
+    Ok(token_answer(token))
 }
 
 /// Exchange a refresh token for a new pair; the old one stops working. Presenting a token that
@@ -98,9 +109,9 @@ pub async fn login(
 pub async fn refresh_token(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RefreshRequest>,
-) -> Result<Json<Token>, AppError> {
+) -> Result<TokenAnswer, AppError> {
     let (token, _) = session::refresh(&state, &body.refresh_token).await?;
-    Ok(Json(token))
+    Ok(token_answer(token))
 }
 
 /// Revoke the session a refresh token belongs to. Idempotent.

@@ -2,24 +2,50 @@
 //! `{loc, msg, type}` entries for a malformed body, path id or query number (Axum's defaults
 //! would be 400/415 with plain-text bodies), 413 for an oversized body.
 
+use app::server::auth::session;
 use app::{AppError, FieldError, FieldErrorKind, FieldErrors};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum_extra::extract::cookie::CookieJar;
 use serde::de::DeserializeOwned;
 
-/// A JSON body. Parsed whatever the `Content-Type` says (as FastAPI does), so a client that
-/// forgets the header still gets a useful answer.
+/// A JSON body. With a bearer token, or no credential, it is parsed whatever the `Content-Type`
+/// says (as FastAPI does), so a client that forgets the header still gets a useful answer. A
+/// request that carries the session cookie instead must say `application/json` (415 otherwise):
+/// a page on another site can send `text/plain` with the visitor's cookies, but not that.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if is_cookie_authenticated(request.headers()) && !is_json(request.headers()) {
+            return Err(AppError::UnsupportedMediaType);
+        }
         let bytes = read_body(request, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Whether the request would be authenticated by a session cookie (no `Authorization` header,
+/// and a cookie of either name, with or without the `__Host-` prefix).
+fn is_cookie_authenticated(headers: &HeaderMap) -> bool {
+    !headers.contains_key(AUTHORIZATION)
+        && CookieJar::from_headers(headers)
+            .iter()
+            .any(|cookie| session::is_session_cookie(cookie.name()))
+}
+
+/// Whether the body is declared `application/json` (parameters such as a charset allowed).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// The raw body, or 413 when it is over the limit.

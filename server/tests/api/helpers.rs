@@ -75,11 +75,11 @@ impl TestApp {
         let state = AppState::new(server_pool, config, options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, server::startup::app(state))
-                .await
-                .unwrap();
-        });
+        let server = tokio::spawn(server::startup::serve_on(
+            listener,
+            state,
+            std::future::pending(),
+        ));
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

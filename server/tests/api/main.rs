@@ -1,8 +1,9 @@
 //! The integration tests: one binary, one module per resource. Every test gets a fresh database
 //! from `#[sqlx::test]` (migrated from `migrations/`), builds the real router through
-//! `server::startup::router`, serves it on an ephemeral port and talks HTTP to it.
+//! `server::startup`, serves it on an ephemeral port as the binary does and talks HTTP to it.
 
 mod auth;
+mod connection;
 mod health;
 mod helpers;
 mod openapi;

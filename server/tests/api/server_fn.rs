@@ -335,6 +335,171 @@ async fn a_cross_site_state_change_with_the_cookie_is_refused(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_state_change_from_a_sibling_site_with_the_cookie_is_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    // Act: a page on another subdomain of the same site (evil.board.example -> board.example).
+    let response = app
+        .client
+        .post(app.url("/rpc/create_post"))
+        .header(COOKIE, &cookie)
+        .header("sec-fetch-site", "same-site")
+        .form(&[("title", "csrf"), ("content", "from a sibling")])
+        .send()
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("posts").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_a_public_origin_only_that_origin_may_change_state(pool: PgPool) {
+    let config = test_config(&[("PUBLIC_ORIGIN", "https://board.example")]);
+    let app = TestApp::spawn_with(pool, config).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let post = |origin: &'static str| {
+        app.client
+            .post(app.url("/rpc/create_post"))
+            .header(COOKIE, &cookie)
+            .header("origin", origin)
+            .form(&[("title", "t"), ("content", "c")])
+            .send()
+    };
+    // The site over plain http, or another host, is not the site.
+    for origin in ["http://board.example", "https://board.example.evil.test"] {
+        assert_eq!(
+            post(origin).await.unwrap().status(),
+            StatusCode::FORBIDDEN,
+            "{origin}"
+        );
+    }
+    assert_eq!(
+        post("https://board.example").await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_site_cannot_log_a_visitor_in_or_sign_them_up(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("mallory@example.com", PASSWORD).await;
+    let forms: [(&str, &[(&str, &str)]); 2] = [
+        (
+            "login",
+            &[("email", "mallory@example.com"), ("password", PASSWORD)],
+        ),
+        (
+            "register",
+            &[("email", "victim-as@example.com"), ("password", PASSWORD)],
+        ),
+    ];
+    for (name, form) in forms {
+        // Act: a form on evil.example posts to the UI's login, with no cookie at all.
+        let response = app
+            .client
+            .post(app.url(&format!("/rpc/{name}")))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        // Assert: refused, and no session was handed out.
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+        assert!(set_cookies(&response).is_empty(), "{name}");
+    }
+    assert_eq!(app.count("users").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_rest_write_authenticated_by_the_cookie_must_be_declared_json(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let body = r#"{"title": "csrf", "content": "sent as text/plain"}"#;
+    // Act: what a cross-site form or fetch without preflight can send.
+    let response = app
+        .client
+        .post(app.url("/api/posts/"))
+        .header(COOKIE, &cookie)
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.count("posts").await, 0);
+    // A bearer client keeps the original's leniency.
+    let token = app.token_for("bob@example.com").await;
+    let bearer = app
+        .client
+        .post(app.url("/api/posts/"))
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), StatusCode::CREATED);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn answers_that_carry_tokens_are_never_cached(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let tokens = app.signed_up("ann@example.com").await;
+    let refreshed = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/token/refresh",
+            None,
+            &serde_json::json!({"refresh_token": tokens["refresh_token"]}),
+        )
+        .await;
+    let ui_login = rpc(
+        &app,
+        "login",
+        &[("email", "ann@example.com"), ("password", PASSWORD)],
+        None,
+    )
+    .await;
+    let rest_login = app.login("ann@example.com", PASSWORD).await;
+    for (name, response) in [
+        ("refresh", refreshed),
+        ("rpc login", ui_login),
+        ("rest login", rest_login),
+    ] {
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{name}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn over_https_every_answer_asks_for_https_from_then_on(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, test_config(&[("COOKIE_SECURE", "true")])).await;
+    let response = app.get("/healthz", None).await;
+    assert!(response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    let plain = TestApp::spawn(app.pool.clone()).await;
+    let response = plain.get("/healthz", None).await;
+    assert!(!response.headers().contains_key("strict-transport-security"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_outside_cargo_leptos_watch_allows_no_reload_socket(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    assert!(!policy.contains("ws:"), "{policy}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn server_function_validation_errors_name_the_field(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let cookie = browser_login(&app, "ann@example.com").await;

@@ -27,6 +27,14 @@ pub fn cookie_names(config: &Config) -> (&'static str, &'static str) {
     }
 }
 
+/// Whether a cookie of this name carries a session, in either naming (`COOKIE_SECURE` or not).
+pub fn is_session_cookie(name: &str) -> bool {
+    matches!(
+        name.trim_start_matches("__Host-"),
+        "pb_access" | "pb_refresh"
+    )
+}
+
 /// A fresh opaque refresh token: 256 random bits, URL-safe.
 fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];

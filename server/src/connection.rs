@@ -1,0 +1,92 @@
+//! Accepting and serving connections, with the limits a public server needs and `axum::serve`
+//! cannot set: a header-read timeout (a client that sends its request head slowly, or keeps an
+//! idle keep-alive connection open, is dropped after it) and a cap on concurrent connections
+//! (past it, new connections wait in the kernel's backlog instead of taking file descriptors).
+//! HTTP/1.1 only (no upgrades: the app has no websocket), with graceful shutdown: browsers speak HTTP/2 only over TLS, which
+//! the proxy in front terminates (and nginx talks HTTP/1.1 to its upstreams), while hyper's
+//! protocol sniffing for cleartext HTTP/2 waits for a first byte with no timeout at all.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::server::Config;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// How long in-flight requests may run once shutdown has begun.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests
+/// finish (for up to 30 s). Each request carries `ConnectInfo<SocketAddr>`, as with
+/// `into_make_service_with_connect_info`.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = shutdown.as_mut() => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // wait a little rather than spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.as_mut() => break,
+        };
+        // Leptos streams a page in two writes; without TCP_NODELAY the second waits for a
+        // delayed ACK (~40 ms a page).
+        let _ = stream.set_nodelay(true);
+        let service = router
+            .clone()
+            .map_request(move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(remote));
+                request.map(Body::new)
+            });
+        let connection = graceful.watch(
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %remote, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}: stopping anyway");
+    }
+}
