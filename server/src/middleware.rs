@@ -23,9 +23,10 @@ use app::AppError;
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
-fn has_session_cookie(state: &AppState, jar: &CookieJar) -> bool {
-    let (access, refresh) = session::cookie_names(&state.config);
-    jar.get(access).is_some() || jar.get(refresh).is_some()
+/// Whether the request carries a session cookie, under either naming (`COOKIE_SECURE` or not).
+fn has_session_cookie(jar: &CookieJar) -> bool {
+    jar.iter()
+        .any(|cookie| session::is_session_cookie(cookie.name()))
 }
 
 /// Whether a browser says the request comes from anywhere but this site itself: a
@@ -83,7 +84,7 @@ pub async fn refuse_cross_site(
     let must_be_same_origin = is_state_change
         && (UI_CREDENTIAL_FORMS.contains(&request.uri().path())
             || (!request.headers().contains_key(AUTHORIZATION)
-                && has_session_cookie(&state, &CookieJar::from_headers(request.headers()))));
+                && has_session_cookie(&CookieJar::from_headers(request.headers()))));
     if must_be_same_origin && is_foreign(&request, &state.config.public_origins) {
         tracing::warn!(path = %request.uri().path(), "cross-site request refused");
         return AppError::Forbidden("Cross-site request refused".to_owned()).into_response();
