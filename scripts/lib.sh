@@ -58,9 +58,12 @@ ensure_node_tools() {
   command -v npm >/dev/null || apt_install nodejs npm
   # wasm-opt comes from npm's binaryen (Debian's is too old: the page would never hydrate);
   # cargo-leptos would otherwise try to download it.
-  if [ ! -x node_modules/.bin/wasm-opt ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+  # npm's own node_modules/.package-lock.json never equals package-lock.json byte for byte, so a
+  # copy of the lockfile installed last is the stamp.
+  if [ ! -x node_modules/.bin/wasm-opt ] || ! cmp -s package-lock.json node_modules/.postboard-lock 2>/dev/null; then
     say "installing node tools (binaryen, playwright)"
     npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.postboard-lock
   fi
 }
 
