@@ -29,10 +29,19 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
             // One row past the page tells whether another page follows.
             let overfetch = query.limit + 1;
             let rows = if let Some(owner) = owner {
-                db::post::list_owned(&state.pool, owner.0, overfetch, query.skip).await?
+                db::post::list_owned(&state.pool, owner.id, owner.session, overfetch, query.skip)
+                    .await?
             } else {
-                let viewer = caller.map(|caller| caller.0);
-                db::post::list(&state.pool, viewer, &query.search, overfetch, query.skip).await?
+                let (viewer, session) = (caller.map(|c| c.id), caller.and_then(|c| c.session));
+                db::post::list(
+                    &state.pool,
+                    viewer,
+                    session,
+                    &query.search,
+                    overfetch,
+                    query.skip,
+                )
+                .await?
             };
             // Both statements return nothing for a deleted user: only then is it worth asking.
             if let Some(caller) = caller.filter(|_| rows.is_empty()) {
@@ -55,7 +64,8 @@ pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
         async {
             let state = state()?;
             let caller = caller_id(&state)?;
-            match db::post::find(&state.pool, id, caller.map(|caller| caller.0)).await? {
+            let (viewer, session) = (caller.map(|c| c.id), caller.and_then(|c| c.session));
+            match db::post::find(&state.pool, id, viewer, session).await? {
                 Some(post) => Ok(post),
                 // Missing, hidden, or the caller is gone (the statement cannot tell which).
                 None => Err(refuse(&state, caller, db::post::not_found(id)).await),
@@ -94,7 +104,8 @@ pub async fn create_post(
             if let Some(earlier) = replay {
                 return Ok(earlier);
             }
-            let created = db::post::insert(&mut *tx, owner.id, &post).await?;
+            // `require_caller` has checked the user and the session in its own statement.
+            let created = db::post::insert(&mut *tx, owner.id, None, &post).await?;
             finish_write(tx, owner.id, key, &created).await?;
             // A form submission goes on to the new post; a background replay stays put.
             if key.is_none() {

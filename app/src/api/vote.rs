@@ -25,7 +25,7 @@ pub async fn cast_vote(
             if let Some(earlier) = replay {
                 return Ok(earlier);
             }
-            db::vote::cast(&mut tx, voter.id, vote.post_id, direction).await?;
+            db::vote::cast(&mut tx, voter.id, None, vote.post_id, direction).await?;
             let outcome = VoteOutcome::for_direction(direction);
             finish_write(tx, voter.id, key, &outcome).await?;
             Ok(outcome)

@@ -55,7 +55,8 @@ pub async fn list_posts(
     };
     let posts = db::post::list(
         &state.pool,
-        Some(caller.0),
+        Some(caller.id),
+        caller.session,
         &query.search,
         query.limit,
         query.skip,
@@ -88,7 +89,7 @@ pub async fn create_post(
         Ok(post) => post,
         Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
     };
-    let created = db::post::insert(&state.pool, caller.0, &post).await?;
+    let created = db::post::insert(&state.pool, caller.id, caller.session, &post).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -113,7 +114,7 @@ pub async fn get_post(
         Ok(id) => id,
         Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
     };
-    match db::post::find(&state.pool, id, Some(caller.0)).await? {
+    match db::post::find(&state.pool, id, Some(caller.id), caller.session).await? {
         Some(post) => Ok(Json(post)),
         // Missing, hidden, or the caller is gone (the statement cannot tell which).
         None => Err(caller.rejecting(&state, db::post::not_found(id)).await),

@@ -75,7 +75,7 @@ pub async fn get_user(
         Ok(id) => id,
         Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
     };
-    match db::user::find_seen_by(&state.pool, id, caller.0).await? {
+    match db::user::find_seen_by(&state.pool, id, caller.id, caller.session).await? {
         Some(user) => Ok(Json(user)),
         // Missing, or the caller is gone (the statement cannot tell which).
         None => {

@@ -44,7 +44,7 @@ pub async fn cast_vote(
         Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
     };
     let mut conn = state.pool.acquire().await?;
-    db::vote::cast(&mut conn, caller.0, post_id, direction).await?;
+    db::vote::cast(&mut conn, caller.id, caller.session, post_id, direction).await?;
     Ok((
         StatusCode::CREATED,
         Json(VoteOutcome::for_direction(direction)),

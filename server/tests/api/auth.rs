@@ -20,7 +20,12 @@ fn sign(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
 
 /// Asserts the 401 of a bad credential: the right body and the bearer challenge.
 async fn assert_rejected(app: &TestApp, token: &str) {
-    let response = app.get("/api/posts/", Some(token)).await;
+    assert_rejected_at(app, "/api/posts/", token).await;
+}
+
+/// Asserts that `GET path` with `token` is the 401 of a bad credential.
+async fn assert_rejected_at(app: &TestApp, path: &str, token: &str) {
+    let response = app.get(path, Some(token)).await;
     assert_eq!(
         response
             .headers()
@@ -441,6 +446,86 @@ async fn two_tabs_refreshing_with_the_same_token_at_once_both_stay_logged_in(poo
         let pair: Value = response.json().await.unwrap();
         refreshed(&app, &pair["refresh_token"]).await;
     }
+}
+
+/// `POST /api/logout` with a token body's refresh token.
+async fn log_out(app: &TestApp, tokens: &Value) {
+    let body = json!({"refresh_token": tokens["refresh_token"]});
+    let response = app
+        .send_json(reqwest::Method::POST, "/api/logout", None, &body)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logging_out_ends_the_sessions_access_tokens_at_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let tokens = app.signed_up("ann@example.com").await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let post_id = app.post_id(&access, "before logout").await;
+    // Act
+    log_out(&app, &tokens).await;
+    // Assert: every kind of request with the old access token is 401 now, not in 30 minutes.
+    for path in [
+        "/api/users/me",
+        "/api/posts/",
+        &format!("/api/posts/{post_id}"),
+    ] {
+        assert_rejected_at(&app, path, &access).await;
+    }
+    let create = app
+        .create_post(&access, &json!({"title": "t", "content": "c"}))
+        .await;
+    assert_eq!(create.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.vote(&access, post_id, 1).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let delete = app
+        .client
+        .delete(app.url(&format!("/api/posts/{post_id}")))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("posts").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logging_out_of_one_session_leaves_the_others_working(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let phone = app.signed_up("ann@example.com").await;
+    let laptop: Value = app
+        .login("ann@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Act
+    log_out(&app, &phone).await;
+    // Assert
+    let access = laptop["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/users/me", Some(access)).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_session_revoked_for_token_theft_loses_its_access_tokens_too(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let first = app.signed_up("ann@example.com").await;
+    let second = refreshed(&app, &first["refresh_token"]).await;
+    let third = refreshed(&app, &second["refresh_token"]).await;
+    // Act: the oldest refresh token comes back (a thief's copy): the family is revoked.
+    assert_eq!(
+        refresh(&app, &first["refresh_token"]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Assert: the newest access token of that session no longer works either.
+    let access = third["access_token"].as_str().unwrap();
+    assert_rejected_at(&app, "/api/users/me", access).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

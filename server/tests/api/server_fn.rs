@@ -220,6 +220,27 @@ async fn logging_out_after_the_access_cookie_expired_leaves_the_browser_logged_o
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn after_logout_a_copied_access_cookie_can_neither_read_as_the_user_nor_write(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let stolen = only_cookie(&cookie, "pb_access");
+    // Act
+    rpc(&app, "logout", &[], Some(&cookie)).await;
+    // Assert
+    let me = rpc(&app, "current_user", &[], Some(&stolen)).await;
+    assert_eq!(me.json::<Value>().await.unwrap(), Value::Null);
+    let write = rpc(
+        &app,
+        "create_post",
+        &[("title", "t"), ("content", "c")],
+        Some(&stolen),
+    )
+    .await;
+    assert_eq!(write.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("posts").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn logging_in_over_an_old_session_keeps_only_the_new_one(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let ann = browser_login(&app, "ann@example.com").await;

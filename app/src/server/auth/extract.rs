@@ -46,7 +46,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User
         return Ok(None);
     };
     let claims = state.jwt.verify(&token)?;
-    match db::user::find(&state.pool, claims.user_id).await? {
+    match db::user::find_live(&state.pool, claims.user_id, claims.sid).await? {
         Some(user) => Ok(Some(user)),
         None => Err(AppError::InvalidToken),
     }
@@ -57,7 +57,13 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User
 /// malformed.
 pub fn identify(state: &AppState, parts: &Parts) -> Result<Option<AuthUserId>, AppError> {
     match credential(state, parts) {
-        Credential::Bearer(token) => Ok(Some(AuthUserId(state.jwt.verify(&token)?.user_id))),
+        Credential::Bearer(token) => {
+            let claims = state.jwt.verify(&token)?;
+            Ok(Some(AuthUserId {
+                id: claims.user_id,
+                session: claims.sid,
+            }))
+        }
         Credential::None => Ok(None),
     }
 }
@@ -70,19 +76,26 @@ pub struct AuthUser(pub User);
 /// the id a valid token names, checked without touching the database, so that the request takes
 /// one statement instead of two. REST handlers take it as an argument; server functions get it
 /// from `identify`.
-/// - Writes learn that the user is gone from the statement itself (a foreign key, or an
-///   existence check in the same statement), and answer `AppError::InvalidToken`.
-/// - Reads get nothing back for a viewer who is not a user, and call `AuthUserId::confirm` when
-///   that happens, to tell a deleted user (401) from an empty page or a missing post.
+/// "Still a user" also means "in a session that has not ended": every such statement checks the
+/// session too (`live_viewer`, migrations/0009).
+/// - Writes learn that the user is gone, or the session over, from the statement itself, and
+///   answer `AppError::InvalidToken`.
+/// - Reads get nothing back for such a viewer, and call `AuthUserId::confirm` when that happens,
+///   to tell a deleted user or an ended session (401) from an empty page or a missing post.
 /// - A request refused before its statement runs (a malformed body, query or path) goes through
 ///   `AuthUserId::rejecting`.
 #[derive(Debug, Clone, Copy)]
-pub struct AuthUserId(pub i64);
+pub struct AuthUserId {
+    /// The user the token names.
+    pub id: i64,
+    /// The session it was issued for; `None` for a token minted by the original app.
+    pub session: Option<uuid::Uuid>,
+}
 
 impl AuthUserId {
-    /// Checks that the user still exists: 401 `InvalidToken` if not.
+    /// Checks that the user still exists and the session is live: 401 `InvalidToken` if not.
     pub async fn confirm(self, state: &AppState) -> Result<(), AppError> {
-        match db::user::find(&state.pool, self.0).await? {
+        match db::user::find_live(&state.pool, self.id, self.session).await? {
             Some(_) => Ok(()),
             None => Err(AppError::InvalidToken),
         }

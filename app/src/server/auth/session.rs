@@ -3,13 +3,15 @@
 //! exchanged last may be presented again for `REFRESH_REUSE_GRACE_SECONDS` (two tabs renewing
 //! at once, a retry after a lost answer) and gets another successor; any other token that was
 //! already consumed means it was copied, so the whole family is revoked. Logout revokes the
-//! family. The browser carries both tokens in HttpOnly cookies built here.
+//! family, and the session's access tokens (which name it, claim `sid`) stop working with it. The
+//! browser carries both tokens in HttpOnly cookies built here.
 
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::Token;
@@ -53,9 +55,14 @@ fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() + ttl
 }
 
-fn token_pair(state: &AppState, user_id: i64, refresh_token: String) -> Result<Token, AppError> {
+fn token_pair(
+    state: &AppState,
+    user_id: i64,
+    session: Uuid,
+    refresh_token: String,
+) -> Result<Token, AppError> {
     Ok(Token {
-        access_token: state.jwt.issue(user_id)?,
+        access_token: state.jwt.issue(user_id, session)?,
         token_type: "bearer".to_owned(),
         refresh_token,
         expires_in: state.jwt.ttl_seconds(),
@@ -65,15 +72,16 @@ fn token_pair(state: &AppState, user_id: i64, refresh_token: String) -> Result<T
 /// Starts a new session (a new token family) for a user who just proved who they are.
 pub async fn start(state: &AppState, user_id: i64) -> Result<Token, AppError> {
     let refresh_token = new_refresh_token();
+    let session = Uuid::new_v4();
     db::token::insert(
         &state.pool,
         &hash_refresh_token(&refresh_token),
-        uuid::Uuid::new_v4(),
+        session,
         user_id,
         refresh_expiry(state),
     )
     .await?;
-    token_pair(state, user_id, refresh_token)
+    token_pair(state, user_id, session, refresh_token)
 }
 
 /// Exchanges a refresh token for a new pair. An unknown, expired or revoked token is 401; a
@@ -104,7 +112,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i6
     )
     .await?;
     tx.commit().await?;
-    Ok((token_pair(state, user_id, next)?, user_id))
+    Ok((token_pair(state, user_id, family_id, next)?, user_id))
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored: logging out twice

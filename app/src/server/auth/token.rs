@@ -1,5 +1,5 @@
 //! Access tokens: HS256 JWTs carrying `user_id` and `exp` (the two the original app mints and
-//! requires) and, in the ones Postboard issues, `iat`. Only HS256 is accepted, with no leeway on
+//! requires) and, in the ones Postboard issues, `iat` and the session id `sid`. Only HS256 is accepted, with no leeway on
 //! expiry; every failure is the same `InvalidToken` so a client learns nothing about why.
 //! Refresh tokens are opaque random strings, handled in `session`.
 
@@ -21,6 +21,10 @@ pub struct Claims {
     /// only `user_id` and `exp`, and stay valid after a switch with the same secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
+    /// The session the token belongs to (its refresh-token family): logging out of it ends the
+    /// token at once. Absent from the original app's tokens, which end only at `exp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<uuid::Uuid>,
 }
 
 /// The signing and verifying keys, built once from the configured secret.
@@ -50,13 +54,14 @@ impl JwtKeys {
         i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX)
     }
 
-    /// A signed token for `user_id`.
-    pub fn issue(&self, user_id: i64) -> Result<String, AppError> {
+    /// A signed token for `user_id` in `session`.
+    pub fn issue(&self, user_id: i64, session: uuid::Uuid) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             user_id,
             exp: now.saturating_add(self.ttl_seconds()),
             iat: Some(now),
+            sid: Some(session),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
     }
@@ -81,8 +86,10 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_to_its_user() {
         let keys = keys(60);
-        let claims = keys.verify(&keys.issue(7).unwrap()).unwrap();
+        let session = uuid::Uuid::new_v4();
+        let claims = keys.verify(&keys.issue(7, session).unwrap()).unwrap();
         assert_eq!(claims.user_id, 7);
+        assert_eq!(claims.sid, Some(session));
         assert_eq!(claims.iat.map(|iat| claims.exp - iat), Some(60));
     }
 
@@ -90,7 +97,7 @@ mod tests {
     fn a_token_signed_with_another_secret_is_rejected() {
         let other = JwtKeys::new(&Secret::new("x".repeat(32)), Duration::from_secs(60));
         assert_eq!(
-            keys(60).verify(&other.issue(7).unwrap()),
+            keys(60).verify(&other.issue(7, uuid::Uuid::new_v4()).unwrap()),
             Err(AppError::InvalidToken)
         );
     }
@@ -105,6 +112,7 @@ mod tests {
                 user_id: 7,
                 exp: now - 1,
                 iat: Some(now - 61),
+                sid: None,
             },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )
@@ -122,6 +130,7 @@ mod tests {
                 user_id: 7,
                 exp: now + 60,
                 iat: Some(now),
+                sid: None,
             },
             &EncodingKey::from_secret("k".repeat(32).as_bytes()),
         )

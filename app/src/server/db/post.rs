@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{Post, PostOut, User, ValidChanges, ValidPost};
@@ -54,20 +55,22 @@ fn forbidden() -> AppError {
     AppError::Forbidden("Not authorized to perform requested action".to_owned())
 }
 
-/// Stores a new post owned by `owner_id`. The foreign key is the check that the owner still
-/// exists: a token naming a deleted user gets 401 from here, so REST callers need no lookup
-/// beforehand.
+/// Stores a new post owned by `owner_id`, writing in `session`. The statement checks that the
+/// owner still exists and the session is live: a token naming a deleted user or an ended session
+/// gets 401 from here, so REST callers need no lookup beforehand.
 #[tracing::instrument(skip(executor, post), fields(title_len = post.title.as_str().len()))]
 pub async fn insert(
     executor: impl PgExecutor<'_>,
     owner_id: i64,
+    session: Option<Uuid>,
     post: &ValidPost,
 ) -> Result<Post, AppError> {
     let row = sqlx::query_as!(
         PostRow,
         r#"with p as (
                insert into posts (title, content, published, owner_id)
-               values ($1, $2, $3, $4)
+               select $1, $2, $3, $4
+               where live_viewer($4, $5) is not null
                returning id, title, content, published, created_at, owner_id
            )
            select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
@@ -77,25 +80,29 @@ pub async fn insert(
         post.title.as_str(),
         post.content.as_str(),
         post.published,
-        owner_id
+        owner_id,
+        session
     )
-    .fetch_one(executor)
+    .fetch_optional(executor)
     .await
     .map_err(|error| match violated_constraint(&error) {
+        // The owner was deleted between the check and the insert.
         Some("posts_owner_id_fkey") => AppError::InvalidToken,
         _ => AppError::from_db(error),
     })?;
-    Ok(row.into_post_out().post)
+    row.map(|row| row.into_post_out().post)
+        .ok_or(AppError::InvalidToken)
 }
 
 /// One post as `viewer` may see it, with its vote count. `None` as well when `viewer` is not a
-/// user (any more): a caller that checked only the token looks the user up when it gets `None`,
-/// so that a read takes one statement (migrations/0008 says more).
+/// user (any more) or `session` has ended: a caller that checked only the token looks the user
+/// up when it gets `None`, so that a read takes one statement (migrations/0008 and 0009).
 #[tracing::instrument(skip(executor))]
 pub async fn find(
     executor: impl PgExecutor<'_>,
     id: i64,
     viewer: Option<i64>,
+    session: Option<Uuid>,
 ) -> Result<Option<PostOut>, AppError> {
     let row = sqlx::query_as!(
         PostRow,
@@ -106,9 +113,10 @@ pub async fn find(
            from posts p join users u on u.id = p.owner_id
                left join votes mine on mine.user_id = $2 and mine.post_id = p.id
            where p.id = $1 and (p.published or p.owner_id = $2)
-             and ($2::bigint is null or exists (select 1 from users v where v.id = $2))"#,
+             and ($2::bigint is null or live_viewer($2, $3) is not null)"#,
         id,
-        viewer
+        viewer,
+        session
     )
     .fetch_optional(executor)
     .await?;
@@ -118,11 +126,13 @@ pub async fn find(
 /// A page of the feed, newest first: published posts plus the viewer's own drafts. With a
 /// non-empty `search`, only posts whose title or content contains it (case-insensitive,
 /// `%` and `_` literal). Fetches `limit` rows; callers wanting `has_more` ask for one more.
-/// Empty when `viewer` is not a user (any more), as for `find`.
+/// Empty when `viewer` is not a user (any more) or `session` has ended, as for `find` (the
+/// functions check the user; the session is checked here, once per statement).
 #[tracing::instrument(skip(executor))]
 pub async fn list(
     executor: impl PgExecutor<'_>,
     viewer: Option<i64>,
+    session: Option<Uuid>,
     search: &str,
     limit: i64,
     skip: i64,
@@ -137,10 +147,12 @@ pub async fn list(
                       owner_id as "owner_id!", owner_email as "owner_email!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
-               from feed_page($1, $2, $3)"#,
+               from feed_page($1, $2, $3)
+               where $1::bigint is null or live_viewer($1, $4) is not null"#,
             viewer,
             limit,
-            skip
+            skip,
+            session
         )
         .fetch_all(executor)
         .await?
@@ -152,11 +164,13 @@ pub async fn list(
                       owner_id as "owner_id!", owner_email as "owner_email!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
-               from search_page($1, $2, $3, $4)"#,
+               from search_page($1, $2, $3, $4)
+               where $1::bigint is null or live_viewer($1, $5) is not null"#,
             viewer,
             like_pattern(search),
             limit,
-            skip
+            skip,
+            session
         )
         .fetch_all(executor)
         .await?
@@ -165,11 +179,12 @@ pub async fn list(
 }
 
 /// A page of one owner's posts, drafts included, newest first (the "my posts" view). Empty when
-/// the owner is not a user (any more): their posts went with them.
+/// the owner is not a user (any more), or `session` has ended.
 #[tracing::instrument(skip(executor))]
 pub async fn list_owned(
     executor: impl PgExecutor<'_>,
     owner_id: i64,
+    session: Option<Uuid>,
     limit: i64,
     skip: i64,
 ) -> Result<Vec<PostOut>, AppError> {
@@ -181,12 +196,13 @@ pub async fn list_owned(
                   mine.user_id is not null as "has_voted!"
            from posts p join users u on u.id = p.owner_id
                left join votes mine on mine.user_id = $1 and mine.post_id = p.id
-           where p.owner_id = $1
+           where p.owner_id = $1 and live_viewer($1, $4) is not null
            order by p.created_at desc, p.id desc
            limit $2 offset $3"#,
         owner_id,
         limit,
-        skip
+        skip,
+        session
     )
     .fetch_all(executor)
     .await?;

@@ -1,6 +1,7 @@
 //! The `users` table.
 
 use sqlx::PgExecutor;
+use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{Email, User};
@@ -48,20 +49,41 @@ pub async fn find(executor: impl PgExecutor<'_>, id: i64) -> Result<Option<User>
     .await?)
 }
 
+/// The user a token names, if the user exists and the token's session (if it names one) is
+/// live (`live_viewer`, migrations/0009).
+#[tracing::instrument(skip(executor))]
+pub async fn find_live(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    session: Option<Uuid>,
+) -> Result<Option<User>, AppError> {
+    Ok(sqlx::query_as!(
+        User,
+        "select id, email, created_at from users where id = live_viewer($1, $2)",
+        id,
+        session
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
 /// The user with this id, as `viewer` sees it: `None` also when the viewer is not a user (any
-/// more), so that a caller that checked only the token needs one statement (see `post::find`).
+/// more) or the viewer's session has ended, so that a caller that checked only the token needs
+/// one statement (see `post::find`).
 #[tracing::instrument(skip(executor))]
 pub async fn find_seen_by(
     executor: impl PgExecutor<'_>,
     id: i64,
     viewer: i64,
+    session: Option<Uuid>,
 ) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
         "select id, email, created_at from users
-         where id = $1 and exists (select 1 from users v where v.id = $2)",
+         where id = $1 and live_viewer($2, $3) is not null",
         id,
-        viewer
+        viewer,
+        session
     )
     .fetch_optional(executor)
     .await?)

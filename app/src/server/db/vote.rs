@@ -3,6 +3,7 @@
 //! `posts.votes` in step within the same statement.
 
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::VoteDirection;
@@ -13,22 +14,25 @@ fn post_not_found(post_id: i64) -> AppError {
     AppError::NotFound(format!("Post with id: {post_id} does not exist"))
 }
 
-/// Adds or removes `user_id`'s vote on `post_id`. 401 when the voter no longer exists and 404 when
+/// Adds or removes `user_id`'s vote on `post_id`, voting in `session`. 401 when the voter no
+/// longer exists or the session has ended, and 404 when
 /// the post is missing or hidden (both checked first, in one statement), 409 when voting twice,
 /// 404 when removing a vote that does not exist.
 #[tracing::instrument(skip(conn))]
 pub async fn cast(
     conn: &mut PgConnection,
     user_id: i64,
+    session: Option<Uuid>,
     post_id: i64,
     direction: VoteDirection,
 ) -> Result<(), AppError> {
     let found = sqlx::query!(
-        r#"select exists(select 1 from users where id = $1) as "voter!",
+        r#"select live_viewer($1, $3) is not null as "voter!",
                   exists(select 1 from posts where id = $2 and (published or owner_id = $1))
                       as "post!""#,
         user_id,
-        post_id
+        post_id,
+        session
     )
     .fetch_one(&mut *conn)
     .await?;
