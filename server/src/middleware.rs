@@ -179,11 +179,13 @@ pub async fn identify_client(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     if let Some(peer) = peer {
-        let forwarded_for = request
+        let forwarded_for: Vec<&str> = request
             .headers()
-            .get(X_FORWARDED_FOR)
-            .and_then(|value| value.to_str().ok());
-        let client = ClientKey::of_request(peer, forwarded_for, &state.config.trusted_proxies);
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        let client = ClientKey::of_request(peer, &forwarded_for, &state.config.trusted_proxies);
         request.extensions_mut().insert(client);
     }
     next.run(request).await

@@ -19,8 +19,8 @@ pub async fn register(state: &AppState, credentials: &Credentials) -> Result<Use
 
 /// Checks a login name and password and starts a session. An unknown e-mail and a wrong
 /// password give the same error after the same amount of work. A client that failed too often
-/// for this account gets 429 for a while; an account failing from many clients is answered
-/// ever more slowly, never refused (`throttle`).
+/// for this account gets 429 for a while; an account failing from many clients takes its login
+/// attempts one at a time, and its owner elsewhere still gets in (`throttle`).
 #[tracing::instrument(skip_all, fields(?client))]
 pub async fn login(
     state: &AppState,
@@ -44,7 +44,7 @@ pub async fn login(
             Ok((user_id, session::start(state, user_id).await?))
         }
         _ => {
-            state.throttle.record_failure(name, client);
+            state.throttle.record_failure(name);
             Err(AppError::InvalidCredentials)
         }
     }
