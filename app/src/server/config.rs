@@ -74,7 +74,7 @@ pub struct Config {
     pub login_failure_window: Duration,
     /// How long the refresh token just exchanged may be presented again and still continue its
     /// session (`REFRESH_REUSE_GRACE_SECONDS`, default 10; 0 turns the grace off): two tabs
-    /// renewing at once, or a client retrying a refresh whose answer was lost.
+    /// renewing at once, or a client retrying a refresh whose answer was lost. At most 300.
     pub refresh_reuse_grace: Duration,
     /// The proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, a comma-separated
     /// list of CIDR blocks such as `127.0.0.1/32, 10.0.0.0/8`; default none, so the client is
@@ -171,7 +171,9 @@ impl Config {
             login_failure_window: Duration::from_secs(
                 60 * number("LOGIN_FAILURE_WINDOW_MINUTES", 15)?,
             ),
-            refresh_reuse_grace: Duration::from_secs(whole("REFRESH_REUSE_GRACE_SECONDS", 10, 0)?),
+            refresh_reuse_grace: Duration::from_secs(
+                whole("REFRESH_REUSE_GRACE_SECONDS", 10, 0)?.min(300),
+            ),
             trusted_proxies: cidr_list("TRUSTED_PROXIES", lookup("TRUSTED_PROXIES"))?,
             public_origins: origin_list("PUBLIC_ORIGIN", lookup("PUBLIC_ORIGIN"))?,
             header_read_timeout: Duration::from_secs(

@@ -72,48 +72,24 @@ async fn unknown_email_and_wrong_password_fail_identically(pool: PgPool) {
 }
 
 /// The middle one of the durations.
-fn median(mut samples: Vec<std::time::Duration>) -> std::time::Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 #[sqlx::test(migrations = "../migrations")]
-async fn a_login_with_an_unknown_email_takes_as_long_as_one_with_a_wrong_password(pool: PgPool) {
-    // Arrange: no lock-out, so every attempt runs the whole check.
-    let config = crate::helpers::test_config(&[
-        ("LOGIN_MAX_FAILURES", "1000"),
-        ("AUTH_RATE_LIMIT_PER_MINUTE", "0"),
-    ]);
-    let app = TestApp::spawn_with(pool, config).await;
+async fn a_login_with_an_unknown_email_does_the_work_of_one_with_a_wrong_password(pool: PgPool) {
+    // Counted, not timed: both verify one argon2id hash with the same parameters (the dummy
+    // hash is made by the same function as real ones), so they take the same time.
+    let app = TestApp::spawn(pool).await;
     app.register("ann@example.com", PASSWORD).await;
-    // Act: interleaved, so that machine noise hits both kinds alike.
-    let (mut unknown, mut known) = (Vec::new(), Vec::new());
-    for round in 0..15 {
-        for is_unknown in [round % 2 == 0, round % 2 != 0] {
-            let email = if is_unknown {
-                "nobody@example.com"
-            } else {
-                "ann@example.com"
-            };
-            let started = std::time::Instant::now();
-            let response = app.login(email, "not the password").await;
-            let took = started.elapsed();
-            assert_eq!(response.status(), StatusCode::FORBIDDEN);
-            if is_unknown {
-                unknown.push(took)
-            } else {
-                known.push(took)
-            }
-        }
+    for email in ["nobody@example.com", "ann@example.com"] {
+        let before = app.state.passwords.verifications();
+        // Act
+        let response = app.login(email, "not the password").await;
+        // Assert
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.state.passwords.verifications() - before,
+            1,
+            "{email}: one password verified"
+        );
     }
-    // Assert: within a factor of two; skipping the hash for an unknown e-mail would make it
-    // about twenty times faster.
-    let (unknown, known) = (median(unknown), median(known));
-    let (faster, slower) = (unknown.min(known), unknown.max(known));
-    assert!(
-        faster.as_secs_f64() >= 0.5 * slower.as_secs_f64(),
-        "median login time: unknown e-mail {unknown:?}, wrong password {known:?}"
-    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -419,16 +395,17 @@ async fn a_refresh_retried_after_its_answer_was_lost_keeps_the_session(pool: PgP
     let lost = refreshed(&app, &first["refresh_token"]).await;
     // Act: the client retries with the token it still holds.
     let retried = refresh(&app, &first["refresh_token"]).await;
-    // Assert: the same session goes on, through either answer.
+    // Assert: the same session goes on, with the very refresh token the lost answer held (a
+    // retry never forks the session into two live chains).
     assert_eq!(retried.status(), StatusCode::OK);
     let retried: Value = retried.json().await.unwrap();
+    assert_eq!(retried["refresh_token"], lost["refresh_token"]);
     let access = retried["access_token"].as_str().unwrap();
     assert_eq!(
         app.get("/api/users/me", Some(access)).await.status(),
         StatusCode::OK
     );
     refreshed(&app, &retried["refresh_token"]).await;
-    refreshed(&app, &lost["refresh_token"]).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: Client,
     /// The test's own pool, for arranging and checking rows directly.
     pub pool: PgPool,
+    /// The server's state, for reading what it counts.
+    pub state: AppState,
     server: JoinHandle<()>,
 }
 
@@ -73,11 +75,12 @@ impl TestApp {
                 &pool.connect_options(),
             )));
         let state = AppState::new(server_pool, config, options);
+        let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(server::startup::serve_on(
             listener,
-            state,
+            served,
             std::future::pending(),
         ));
         let client = Client::builder()
@@ -88,6 +91,7 @@ impl TestApp {
             address,
             client,
             pool,
+            state,
             server,
         }
     }

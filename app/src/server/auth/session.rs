@@ -9,6 +9,7 @@
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -84,16 +85,43 @@ pub async fn start(state: &AppState, user_id: i64) -> Result<Token, AppError> {
     token_pair(state, user_id, session, refresh_token)
 }
 
-/// Exchanges a refresh token for a new pair. An unknown, expired or revoked token is 401; a
-/// token that was already exchanged, unless it is the family's last within the grace period,
-/// revokes its family and is 401 too.
+/// The refresh token that follows `presented`: an HMAC of it under the server's secret, so that
+/// the exchange is deterministic. A retried exchange (two tabs, an answer lost) gets the very
+/// token the first one issued, and a session never forks into two live chains.
+fn successor_of(state: &AppState, presented: &str) -> Result<String, AppError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(state.config.jwt_secret.expose().as_bytes())
+        .map_err(AppError::internal)?;
+    mac.update(b"postboard refresh successor\0");
+    mac.update(presented.as_bytes());
+    Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
+/// Exchanges a refresh token for a new pair. An unknown, expired or revoked token is 401. The
+/// token exchanged last in its session may come again within the grace period and gets the
+/// same successor as before; any other token that was already exchanged revokes its session
+/// and is 401 too. Runs under the session's lock, so a logout cannot miss a successor that a
+/// concurrent exchange is inserting.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i64), AppError> {
+    let hash = hash_refresh_token(refresh_token);
     let mut tx = state.pool.begin().await?;
+    db::token::lock_session(&mut tx, &hash).await?;
     let grace = state.config.refresh_reuse_grace;
-    let consumed = db::token::consume(&mut tx, &hash_refresh_token(refresh_token), grace).await?;
+    let consumed = db::token::consume(&mut tx, &hash, grace).await?;
+    let next = successor_of(state, refresh_token)?;
     let (user_id, family_id) = match consumed {
-        db::token::Consumed::Fresh { user_id, family_id }
-        | db::token::Consumed::Retried { user_id, family_id } => (user_id, family_id),
+        db::token::Consumed::Fresh { user_id, family_id } => {
+            db::token::insert(
+                &mut *tx,
+                &hash_refresh_token(&next),
+                family_id,
+                user_id,
+                refresh_expiry(state),
+            )
+            .await?;
+            (user_id, family_id)
+        }
+        // The successor was stored by the first exchange.
+        db::token::Consumed::Retried { user_id, family_id } => (user_id, family_id),
         db::token::Consumed::Reused { family_id } => {
             db::token::revoke_family(&mut *tx, family_id).await?;
             tx.commit().await?;
@@ -102,15 +130,6 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i6
         }
         db::token::Consumed::Invalid => return Err(AppError::InvalidToken),
     };
-    let next = new_refresh_token();
-    db::token::insert(
-        &mut *tx,
-        &hash_refresh_token(&next),
-        family_id,
-        user_id,
-        refresh_expiry(state),
-    )
-    .await?;
     tx.commit().await?;
     Ok((token_pair(state, user_id, family_id, next)?, user_id))
 }
@@ -118,7 +137,12 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i6
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored: logging out twice
 /// is not an error.
 pub async fn end(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
-    db::token::revoke_by_token(&state.pool, &hash_refresh_token(refresh_token)).await
+    let hash = hash_refresh_token(refresh_token);
+    let mut tx = state.pool.begin().await?;
+    db::token::lock_session(&mut tx, &hash).await?;
+    db::token::revoke_by_token(&mut *tx, &hash).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn build_cookie(

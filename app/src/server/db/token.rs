@@ -12,7 +12,7 @@ pub enum Consumed {
     /// A live token, now marked used: issue its successor in the same family.
     Fresh { user_id: i64, family_id: Uuid },
     /// The token exchanged last in its family, presented again within the grace period: two
-    /// tabs renewing at once, or a retry after a lost answer. Issue another successor.
+    /// tabs renewing at once, or a retry after a lost answer. Its successor is already stored.
     Retried { user_id: i64, family_id: Uuid },
     /// A token exchanged earlier than that, or after the grace period: someone holds a copy.
     Reused { family_id: Uuid },
@@ -42,18 +42,35 @@ pub async fn insert(
     Ok(())
 }
 
-/// Marks a live token used, atomically: of two requests racing with one token, one gets `Fresh`
-/// and the other finds it used. A used token is `Retried` when it is the family's most recently
+/// Takes the lock of the session (token family) that the token with this hash belongs to, until
+/// the transaction ends: exchanges and revocations of one session run one at a time, so that a
+/// revocation cannot miss a successor that a concurrent exchange is inserting. Unknown tokens
+/// take no lock.
+#[tracing::instrument(skip_all)]
+pub async fn lock_session(conn: &mut PgConnection, token_hash: &[u8]) -> Result<(), AppError> {
+    sqlx::query_scalar!(
+        r#"select pg_advisory_xact_lock(hashtextextended(family_id::text, 0))::text as "locked!"
+           from refresh_tokens where token_hash = $1"#,
+        token_hash
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a live token used: of two requests racing with one token, one gets `Fresh` and the
+/// other finds it used. A used token is `Retried` when it is the family's most recently
 /// exchanged one, was exchanged less than `grace` ago and its family is live; else `Reused`.
-/// Run it in the transaction that inserts the successor.
+/// Run it in the transaction that inserts the successor, after `lock_session`.
 #[tracing::instrument(skip(conn, token_hash))]
 pub async fn consume(
     conn: &mut PgConnection,
     token_hash: &[u8],
     grace: std::time::Duration,
 ) -> Result<Consumed, AppError> {
+    // clock_timestamp, not now(): the order of exchanges, not of their transactions' starts.
     let fresh = sqlx::query!(
-        r#"update refresh_tokens set used_at = now()
+        r#"update refresh_tokens set used_at = clock_timestamp()
            where token_hash = $1 and used_at is null and revoked_at is null and expires_at > now()
            returning user_id, family_id"#,
         token_hash
@@ -69,9 +86,10 @@ pub async fn consume(
     let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
     let used = sqlx::query!(
         r#"select t.user_id, t.family_id,
-                  (t.revoked_at is null
+                  ($2::bigint > 0
+                   and t.revoked_at is null
                    and t.expires_at > now()
-                   and t.used_at > now() - make_interval(secs => $2::bigint / 1000.0)
+                   and t.used_at > clock_timestamp() - make_interval(secs => $2::bigint / 1000.0)
                    and not exists (select 1 from refresh_tokens later
                                    where later.family_id = t.family_id
                                      and later.used_at > t.used_at)) as "is_retry!"
