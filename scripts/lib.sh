@@ -86,17 +86,25 @@ ADVISORY_DB="$ROOT/target/advisory-dbs/advisory-db-3157b0e258782691"
 ensure_advisory_db() {
   local snapshot="$ROOT/../shared/advisory-db"
   if [ -d "$snapshot" ]; then
-    if ! cmp -s "$snapshot/SNAPSHOT.txt" "$ADVISORY_DB/SNAPSHOT.txt" 2>/dev/null; then
-      rm -rf "$ADVISORY_DB"
+    if ! cmp -s "$snapshot/SNAPSHOT.txt" "$ADVISORY_DB/SNAPSHOT.txt" 2>/dev/null ||
+      ! git -C "$ADVISORY_DB" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+      # Built aside and moved into place, so an interrupted run leaves no half-made checkout.
+      local building="$ADVISORY_DB.building"
+      rm -rf "$building" "$ADVISORY_DB"
       mkdir -p "$(dirname "$ADVISORY_DB")"
-      cp -r "$snapshot" "$ADVISORY_DB"
-      (cd "$ADVISORY_DB" && git init -q && git add -A &&
-        git -c user.name=postboard -c user.email=ci@localhost commit -qm "RustSec snapshot")
+      cp -r "$snapshot" "$building" &&
+        (cd "$building" && git init -q && git add -A &&
+          git -c user.name=postboard -c user.email=ci@localhost commit -qm "RustSec snapshot") &&
+        mv "$building" "$ADVISORY_DB" || {
+        say "advisories skipped: could not turn ../shared/advisory-db into a git checkout"
+        return 1
+      }
     fi
     return 0
   fi
-  [ -d "$ADVISORY_DB/.git" ] && return 0
-  if timeout 120 cargo deny fetch db >/dev/null 2>&1 && [ -d "$ADVISORY_DB/.git" ]; then
+  has_fetched_db() { compgen -G "$ROOT/target/advisory-dbs/*/.git" >/dev/null; }
+  has_fetched_db && return 0
+  if timeout 120 cargo deny fetch db >/dev/null 2>&1 && has_fetched_db; then
     return 0
   fi
   say "advisories skipped: no RustSec snapshot in ../shared/advisory-db and \`cargo deny fetch db\` could not download one"

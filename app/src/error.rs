@@ -220,6 +220,12 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::MissingArg(msg) => {
                 Self::Validation(FieldError::at(&["body"], FieldErrorKind::Missing, msg).into())
             }
+            // On the server, a request body that could not be read or decoded (not UTF-8, too
+            // large); in the browser, an answer that could not be, which is a transport problem.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) | ServerFnErrorErr::Request(msg) => {
+                Self::Validation(FieldError::at(&["body"], FieldErrorKind::ValueError, msg).into())
+            }
             other => Self::Transport(other.to_string()),
         }
     }

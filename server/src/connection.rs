@@ -3,7 +3,7 @@
 //! idle keep-alive connection open, is dropped after it) and a cap on concurrent connections
 //! (past it, new connections wait in the kernel's backlog instead of taking file descriptors).
 //! HTTP/1.1 only (no upgrades: the app has no websocket), with graceful shutdown: browsers speak HTTP/2 only over TLS, which
-//! the proxy in front terminates (and nginx talks HTTP/1.1 to its upstreams), while hyper's
+//! the proxy in front terminates (nginx talks HTTP/1.1 to upstreams with keep-alive), while hyper's
 //! protocol sniffing for cleartext HTTP/2 waits for a first byte with no timeout at all.
 
 use std::future::Future;
@@ -39,7 +39,9 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
-    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let permits = Arc::new(Semaphore::new(
+        config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -53,11 +55,12 @@ pub async fn serve(
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
+                // A connection reset before it was accepted: nothing to wait for.
+                Err(error) if is_connection_error(&error) => continue,
                 Err(error) => {
-                    // Out of file descriptors, or a connection reset before it was accepted:
-                    // wait a little rather than spin.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    // Out of file descriptors, most likely: wait rather than spin, as axum does.
+                    tracing::error!(%error, "accept failed; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
             },
@@ -82,6 +85,8 @@ pub async fn serve(
             drop(permit);
         });
     }
+    // New connections are refused from here on rather than left waiting in the backlog.
+    drop(listener);
     tracing::info!("shutting down: finishing in-flight requests");
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
         .await
@@ -89,4 +94,13 @@ pub async fn serve(
     {
         tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}: stopping anyway");
     }
+}
+
+/// Errors of one connection that `accept` reports, as opposed to the listener's own.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
 }

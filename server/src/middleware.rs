@@ -228,8 +228,10 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
         tracing::error!("a server function's error body could not be read");
         return AppError::Internal.into_response();
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = error.status();
+    match serde_json::from_slice::<AppError>(&bytes) {
+        // Transport errors only arise in the browser; should one be encoded here, it stays 500.
+        Ok(AppError::Transport(_)) | Err(_) => {}
+        Ok(error) => parts.status = error.status(),
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -81,11 +81,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            middleware::refuse_cross_site,
+            middleware::limit_credential_attempts,
         ))
+        // Before the credential limit: a page on another site must not spend a visitor's
+        // login attempts.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            middleware::limit_credential_attempts,
+            middleware::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
