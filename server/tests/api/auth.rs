@@ -540,20 +540,11 @@ async fn an_email_longer_than_254_characters_is_422_at_sign_up_and_login(pool: P
 async fn logout_revokes_the_refresh_token(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.signed_up("ann@example.com").await;
-    let body = json!({"refresh_token": token["refresh_token"]});
-    let logout = app
-        .send_json(reqwest::Method::POST, "/api/logout", None, &body)
-        .await;
-    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    let refresh = app
-        .send_json(reqwest::Method::POST, "/api/token/refresh", None, &body)
-        .await;
-    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+    log_out(&app, &token).await;
+    let after = refresh(&app, &token["refresh_token"]).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     // Logging out twice is fine.
-    let again = app
-        .send_json(reqwest::Method::POST, "/api/logout", None, &body)
-        .await;
-    assert_eq!(again.status(), StatusCode::NO_CONTENT);
+    log_out(&app, &token).await;
 }
 
 #[sqlx::test(migrations = "../migrations")]
