@@ -1,14 +1,14 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, hydrated, signUp, uniqueEmail } from './helpers.mjs';
+import { PASSWORD, hydrated, nameFor, signUp, uniqueEmail } from './helpers.mjs';
 
 test('a newcomer signs up, stays logged in across a reload, logs out and back in', async ({ page }) => {
   const email = await signUp(page);
 
   // The server-rendered HTML already knows the user (no flash of "Log in").
   const html = await (await page.request.get('/')).text();
-  expect(html).toContain(email);
+  expect(html).toContain(nameFor(email));
   await page.reload();
-  await expect(page.getByTestId('current-user')).toHaveText(email);
+  await expect(page.getByTestId('current-user')).toHaveText(nameFor(email));
 
   await hydrated(page);
   await page.getByRole('button', { name: 'Log out' }).click();
@@ -20,7 +20,7 @@ test('a newcomer signs up, stays logged in across a reload, logs out and back in
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByTestId('current-user')).toHaveText(email);
+  await expect(page.getByTestId('current-user')).toHaveText(nameFor(email));
 });
 
 test('wrong credentials and a weak password are explained on the form', async ({ page }) => {

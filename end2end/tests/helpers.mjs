@@ -13,14 +13,20 @@ export async function hydrated(page) {
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
 }
 
-/** Signs up through the UI; the header then shows the address. */
+/** The display name `signUp` chooses for an address: its local part. */
+export function nameFor(email) {
+  return email.split('@')[0].slice(0, 30);
+}
+
+/** Signs up through the UI with a display name; the header then shows the name. */
 export async function signUp(page, email = uniqueEmail()) {
   await page.goto('/register');
   await hydrated(page);
   await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Display name').fill(nameFor(email));
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByTestId('current-user')).toHaveText(email);
+  await expect(page.getByTestId('current-user')).toHaveText(nameFor(email));
   return email;
 }
 

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { apiPost, apiUser, hydrated, signUp } from './helpers.mjs';
+import { apiPost, apiUser, hydrated, nameFor, signUp } from './helpers.mjs';
 
 /** Loads a page online and waits until the service worker controls it. */
 async function visitWithWorker(page, path) {
@@ -123,6 +123,6 @@ test('a page reached by client-side navigation is kept for offline use too', asy
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByRole('heading', { name: 'My posts' })).toBeVisible();
-  await expect(page.getByTestId('current-user')).toHaveText(email);
+  await expect(page.getByTestId('current-user')).toHaveText(nameFor(email));
   await context.setOffline(false);
 });

@@ -6,9 +6,14 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::User;
 
-/// Creates an account and logs it in. Field errors come back under `email` / `password`.
+/// Creates an account and logs it in. Field errors come back under `email`, `password` and
+/// `name` (optional: a blank name is none).
 #[server(prefix = "/rpc", endpoint = "register")]
-pub async fn register(email: String, password: String) -> Result<User, AppError> {
+pub async fn register(
+    email: String,
+    password: String,
+    #[server(default)] name: Option<String>,
+) -> Result<User, AppError> {
     use super::ssr::{respond, set_cookies, state};
     use crate::model::Credentials;
     use crate::server::auth::{account, session};
@@ -16,7 +21,15 @@ pub async fn register(email: String, password: String) -> Result<User, AppError>
     respond(
         async {
             let state = state()?;
-            let user = account::register(&state, &Credentials { email, password }).await?;
+            let user = account::register(
+                &state,
+                &Credentials {
+                    email,
+                    password,
+                    name,
+                },
+            )
+            .await?;
             let token = session::start(&state, user.id).await?;
             set_cookies(session::session_cookies(&state.config, &token));
             leptos_axum::redirect("/");

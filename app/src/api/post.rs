@@ -5,6 +5,19 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::model::{Page, Post, PostOut, PostQuery};
 
+/// Others' e-mail addresses never reach the browser: the UI shows display names. (The REST API
+/// keeps the original contract's `owner.email`, for authenticated clients only.)
+#[cfg(feature = "ssr")]
+fn without_others_email(
+    mut post: PostOut,
+    caller: Option<crate::server::auth::AuthUserId>,
+) -> PostOut {
+    if caller.map(|caller| caller.id) != Some(post.post.owner_id) {
+        post.post.owner.email.clear();
+    }
+    post
+}
+
 /// A page of the feed (or, with `mine`, of the caller's own posts, drafts included), newest
 /// first. Anonymous readers see published posts. Errors: 401 for `mine` without a session, or a
 /// session that is invalid or whose user is gone; 422 for a bad limit, skip or search.
@@ -47,6 +60,10 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
             if let Some(caller) = caller.filter(|_| rows.is_empty()) {
                 caller.confirm(&state).await?;
             }
+            let rows = rows
+                .into_iter()
+                .map(|post| without_others_email(post, caller))
+                .collect();
             Ok(Page::from_overfetch(rows, query.limit))
         }
         .await,
@@ -66,7 +83,7 @@ pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
             let caller = caller_id(&state)?;
             let (viewer, session) = (caller.map(|c| c.id), caller.and_then(|c| c.session));
             match db::post::find(&state.pool, id, viewer, session).await? {
-                Some(post) => Ok(post),
+                Some(post) => Ok(without_others_email(post, caller)),
                 // Missing, hidden, or the caller is gone (the statement cannot tell which).
                 None => Err(refuse(&state, caller, db::post::not_found(id)).await),
             }

@@ -41,7 +41,7 @@ pub fn Nav() -> impl IntoView {
                             <A href="/posts/new">"New post"</A>
                             <A href="/me">"My posts"</A>
                             <span class="status-dot" class:offline=move || !offline.online.get() title="Connection"></span>
-                            <span class="who" data-testid="current-user">{user.email}</span>
+                            <span class="who" data-testid="current-user">{user.name}</span>
                             <ActionForm action=session.logout attr:class="inline">
                                 <button type="submit" class="link">"Log out"</button>
                             </ActionForm>

@@ -38,7 +38,7 @@ pub fn PostCard(post: PostOut, #[prop(into)] can_vote: Signal<bool>) -> impl Int
                     {(!post.published).then(|| view! { <span class="badge">"Draft"</span> })}
                 </h2>
                 <p class="excerpt">{excerpt(&post.content)}</p>
-                <PostMeta author=post.owner.email created_at=post.created_at />
+                <PostMeta author=post.owner.name created_at=post.created_at />
             </div>
         </article>
     }

@@ -62,6 +62,62 @@ impl Email {
     }
 }
 
+/// A display name: 3 to 30 characters after trimming, letters, digits, spaces, `.`, `_` and `-`,
+/// not `user` followed by digits (the form of the default name of a user without one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Fewest characters accepted.
+    pub const MIN_LEN: usize = 3;
+    /// Most characters accepted.
+    pub const MAX_LEN: usize = 30;
+
+    /// Trims and checks the name.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let value = raw.trim();
+        let len = char_len(value);
+        let invalid = |kind, msg: String| Err(FieldError::body("name", kind, msg));
+        if len < Self::MIN_LEN {
+            return invalid(
+                FieldErrorKind::StringTooShort,
+                format!("A name has at least {} characters", Self::MIN_LEN),
+            );
+        }
+        if len > Self::MAX_LEN {
+            return invalid(
+                FieldErrorKind::StringTooLong,
+                format!("A name has at most {} characters", Self::MAX_LEN),
+            );
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'))
+        {
+            return invalid(
+                FieldErrorKind::StringPatternMismatch,
+                "A name may hold letters, digits, spaces, '.', '_' and '-'".to_owned(),
+            );
+        }
+        let lower = value.to_lowercase();
+        let is_default_form = lower
+            .strip_prefix("user")
+            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()));
+        if is_default_form {
+            return invalid(
+                FieldErrorKind::StringPatternMismatch,
+                "Names of the form 'user' and digits are kept for users without one".to_owned(),
+            );
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The name, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The name a login is attempted with, trimmed: any text of at most [`Email::MAX_LEN`]
 /// characters (it is only looked up, never stored). Longer input is refused before anything is
 /// looked up or counted, so a login cannot make the server remember a megabyte.
@@ -268,6 +324,28 @@ mod tests {
         assert!(LoginName::parse(&longest, "username").is_ok());
         let refused = LoginName::parse(&"u".repeat(1_000_000), "username").unwrap_err();
         assert_eq!(refused.loc, ["body", "username"]);
+    }
+
+    #[test]
+    fn display_names_are_bounded_plain_and_never_look_like_a_default() {
+        assert_eq!(
+            DisplayName::parse("  Ann Lee ").unwrap().as_str(),
+            "Ann Lee"
+        );
+        assert!(DisplayName::parse("Zoë_K.-9").is_ok());
+        for bad in [
+            "ab",
+            &"n".repeat(31),
+            "ann<script>",
+            "User42",
+            "ann@example.com",
+        ] {
+            assert!(
+                DisplayName::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        assert!(DisplayName::parse("username").is_ok());
     }
 
     #[test]

@@ -8,9 +8,9 @@ pub mod timestamp;
 pub mod user;
 pub mod vote;
 
-pub use field::{Content, Email, LoginName, Password, Title};
+pub use field::{Content, DisplayName, Email, LoginName, Password, Title};
 pub use page::{Page, PostQuery, MAX_PAGE_SIZE};
 pub use post::{NewPost, Post, PostChanges, PostOut};
 pub use post::{ValidChanges, ValidPost};
-pub use user::{Credentials, Token, User};
+pub use user::{Credentials, Token, User, ValidSignUp};
 pub use vote::{VoteDirection, VoteInput, VoteOutcome};

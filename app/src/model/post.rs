@@ -192,6 +192,7 @@ mod tests {
                 owner: User {
                     id: 2,
                     email: "a@b.co".into(),
+                    name: "user2".into(),
                     created_at: Utc::now(),
                 },
             },

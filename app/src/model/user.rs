@@ -4,14 +4,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldErrors};
-use crate::model::field::{Email, Password};
+use crate::model::field::{DisplayName, Email, Password};
 
-/// A user as anyone may see them: never a password or a hash.
+/// A user: never a password or a hash. The e-mail is for its owner and for authenticated REST
+/// clients (the original contract); the UI shows others only the display name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub email: String,
+    /// The display name: the one chosen at sign-up, or `user` followed by the id (ours).
+    #[serde(default)]
+    pub name: String,
     #[serde(with = "crate::model::timestamp")]
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
@@ -28,6 +32,10 @@ pub struct Credentials {
     pub email: String,
     #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]
     pub password: String,
+    /// Optional display name, 3-30 letters, digits, spaces, `.`, `_` or `-` (ours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 3, max_length = 30))]
+    pub name: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -38,16 +46,36 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// A sign-up, once its rules are checked.
+#[derive(Debug)]
+pub struct ValidSignUp {
+    pub email: Email,
+    pub password: Password,
+    pub name: Option<DisplayName>,
+}
+
 impl Credentials {
-    /// Applies the sign-up rules to both fields, reporting every problem at once.
-    pub fn validate(&self) -> Result<(Email, Password), AppError> {
+    /// Applies the sign-up rules to every field, reporting every problem at once. A blank name
+    /// is no name.
+    pub fn validate(&self) -> Result<ValidSignUp, AppError> {
         let mut errors = FieldErrors::default();
         let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
         let password = Password::parse(&self.password)
             .map_err(|e| errors.push(e))
             .ok();
-        match (email, password) {
-            (Some(email), Some(password)) => Ok((email, password)),
+        let name = match self.name.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(raw) => DisplayName::parse(raw)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .map(Some),
+        };
+        match (email, password, name) {
+            (Some(email), Some(password), Some(name)) => Ok(ValidSignUp {
+                email,
+                password,
+                name,
+            }),
             _ => Err(AppError::Validation(errors)),
         }
     }

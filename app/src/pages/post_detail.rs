@@ -92,7 +92,7 @@ fn PostView(post: PostOut) -> impl IntoView {
                         {post.title}
                         {(!post.published).then(|| view! { <span class="badge">"Draft"</span> })}
                     </h1>
-                    <PostMeta author=post.owner.email created_at=post.created_at />
+                    <PostMeta author=post.owner.name created_at=post.created_at />
                 </div>
             </header>
             <div class="content">{post.content}</div>

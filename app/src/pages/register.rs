@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use crate::app::use_session;
 use crate::components::field_errors::{FieldErrorList, FormError};
-use crate::model::Password;
+use crate::model::{DisplayName, Password};
 
 /// The sign-up page.
 #[component]
@@ -20,6 +20,17 @@ pub fn RegisterPage() -> impl IntoView {
             <label for="email">"E-mail"</label>
             <input id="email" type="email" name="email" autocomplete="email" required />
             <FieldErrorList error field="email" />
+            <label for="name">"Display name " <span class="hint">"(optional)"</span></label>
+            <input
+                id="name"
+                type="text"
+                name="name"
+                autocomplete="nickname"
+                minlength=DisplayName::MIN_LEN
+                maxlength=DisplayName::MAX_LEN
+            />
+            <p class="hint">"What others see on your posts; your e-mail stays private."</p>
+            <FieldErrorList error field="name" />
             <label for="password">"Password"</label>
             <input
                 id="password"

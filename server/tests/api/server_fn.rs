@@ -139,6 +139,75 @@ async fn the_session_cookie_identifies_the_user(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn the_ui_shows_authors_by_name_and_never_hands_out_their_emails(pool: PgPool) {
+    // Arrange: Ann writes a post; a visitor and another user read it through the UI.
+    let app = TestApp::spawn(pool).await;
+    let created = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/users/",
+            None,
+            &serde_json::json!({"email": "ann@example.com", "password": PASSWORD, "name": "Ann Lee"}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let ann = app
+        .login("ann@example.com", PASSWORD)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let post_id = app
+        .post_id(ann["access_token"].as_str().unwrap(), "Hello from Ann")
+        .await;
+    let bob = browser_login(&app, "bob@example.com").await;
+    let id = post_id.to_string();
+    for cookie in [None, Some(bob.as_str())] {
+        // Act
+        let page = app
+            .client
+            .get(app.url("/"))
+            .header(COOKIE, cookie.unwrap_or_default())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let list = rpc(&app, "list_posts", &feed_form("false", "10"), cookie)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let one = rpc(&app, "get_post", &[("id", id.as_str())], cookie)
+            .await
+            .text()
+            .await
+            .unwrap();
+        // Assert
+        for (what, body) in [("page", &page), ("list_posts", &list), ("get_post", &one)] {
+            assert!(body.contains("Ann Lee"), "{what} should name the author");
+            assert!(
+                !body.contains("ann@example.com"),
+                "{what} shows Ann's e-mail"
+            );
+        }
+    }
+    // The REST API keeps the original contract for authenticated clients, with the name added.
+    let rest: Value = app
+        .get(
+            &format!("/api/posts/{post_id}"),
+            Some(ann["access_token"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["Post"]["owner"]["email"], "ann@example.com");
+    assert_eq!(rest["Post"]["owner"]["name"], "Ann Lee");
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_server_rendered_page_already_knows_the_user(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let cookie = browser_login(&app, "ann@example.com").await;

@@ -24,6 +24,47 @@ async fn signing_up_returns_the_user_without_any_secret(pool: PgPool) {
     assert!(stored.starts_with("$argon2id$"));
 }
 
+/// `POST /api/users/` with a display name.
+async fn register_named(app: &TestApp, email: &str, name: &str) -> reqwest::Response {
+    app.send_json(
+        reqwest::Method::POST,
+        "/api/users/",
+        None,
+        &serde_json::json!({"email": email, "password": PASSWORD, "name": name}),
+    )
+    .await
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_user_has_the_display_name_chosen_at_sign_up_or_a_neutral_one(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let named = register_named(&app, "ann@example.com", " Ann Lee ").await;
+    assert_eq!(named.status(), StatusCode::CREATED);
+    assert_eq!(named.json::<Value>().await.unwrap()["name"], "Ann Lee");
+    let unnamed: Value = app
+        .register("bob@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unnamed["name"], format!("user{}", unnamed["id"]));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_display_name_is_unique_without_regard_to_case_and_checked(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    register_named(&app, "ann@example.com", "Ann Lee").await;
+    let taken = register_named(&app, "bob@example.com", "ann lee").await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let body: Value = taken.json().await.unwrap();
+    assert_eq!(body["detail"], "This name is taken");
+    for bad in ["ab", "user7", "<b>bold</b>"] {
+        let response = register_named(&app, "carl@example.com", bad).await;
+        assert_invalid_at(response, &["body", "name"]).await;
+    }
+    assert_eq!(app.count("users").await, 1);
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_duplicate_email_in_another_letter_case_is_409(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

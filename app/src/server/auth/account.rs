@@ -8,13 +8,13 @@ use crate::server::auth::throttle::ClientKey;
 use crate::server::db;
 use crate::server::state::AppState;
 
-/// Creates an account: 422 for a bad e-mail or password, 409 when the e-mail is taken in any
-/// letter case.
+/// Creates an account: 422 for a bad e-mail, password or name, 409 when the e-mail or the name
+/// is taken in any letter case.
 #[tracing::instrument(skip_all, fields(email = %credentials.email.trim()))]
 pub async fn register(state: &AppState, credentials: &Credentials) -> Result<User, AppError> {
-    let (email, password) = credentials.validate()?;
-    let hash = state.passwords.hash(password).await?;
-    db::user::insert(&state.pool, &email, &hash).await
+    let sign_up = credentials.validate()?;
+    let hash = state.passwords.hash(sign_up.password).await?;
+    db::user::insert(&state.pool, &sign_up.email, sign_up.name.as_ref(), &hash).await
 }
 
 /// Checks a login name and password and starts a session. An unknown e-mail and a wrong

@@ -19,6 +19,7 @@ struct PostRow {
     created_at: DateTime<Utc>,
     owner_id: i64,
     owner_email: String,
+    owner_name: String,
     owner_created_at: DateTime<Utc>,
     votes: i64,
     has_voted: bool,
@@ -39,6 +40,7 @@ impl PostRow {
                 owner: User {
                     id: self.owner_id,
                     email: self.owner_email,
+                    name: self.owner_name,
                     created_at: self.owner_created_at,
                 },
             },
@@ -74,7 +76,8 @@ pub async fn insert(
                returning id, title, content, published, created_at, owner_id
            )
            select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, u.created_at as owner_created_at,
+                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.created_at as owner_created_at,
                   0::bigint as "votes!", false as "has_voted!"
            from p join users u on u.id = p.owner_id"#,
         post.title.as_str(),
@@ -107,7 +110,8 @@ pub async fn find(
     let row = sqlx::query_as!(
         PostRow,
         r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, u.created_at as owner_created_at,
+                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.created_at as owner_created_at,
                   p.votes::bigint as "votes!",
                   mine.user_id is not null as "has_voted!"
            from posts p join users u on u.id = p.owner_id
@@ -138,16 +142,19 @@ pub async fn list(
     skip: i64,
 ) -> Result<Vec<PostOut>, AppError> {
     // Two functions rather than one statement with `$n = '' or ...`: each has plans suited to
-    // its own case, made once per connection (migrations/0006 and 0007 say why).
+    // its own case, made once per connection (migrations/0006 and 0007 say why). They predate
+    // display names, so the owner's name is looked up here, by primary key, once per row.
     let rows = if search.is_empty() {
         sqlx::query_as!(
             PostRow,
             r#"select id as "id!", title as "title!", content as "content!",
                       published as "published!", created_at as "created_at!",
                       owner_id as "owner_id!", owner_email as "owner_email!",
+                      (select coalesce(u.name, 'user' || u.id) from users u
+                       where u.id = f.owner_id) as "owner_name!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
-               from feed_page($1, $2, $3)
+               from feed_page($1, $2, $3) f
                where $1::bigint is null or live_viewer($1, $4) is not null"#,
             viewer,
             limit,
@@ -162,9 +169,11 @@ pub async fn list(
             r#"select id as "id!", title as "title!", content as "content!",
                       published as "published!", created_at as "created_at!",
                       owner_id as "owner_id!", owner_email as "owner_email!",
+                      (select coalesce(u.name, 'user' || u.id) from users u
+                       where u.id = f.owner_id) as "owner_name!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
-               from search_page($1, $2, $3, $4)
+               from search_page($1, $2, $3, $4) f
                where $1::bigint is null or live_viewer($1, $5) is not null"#,
             viewer,
             like_pattern(search),
@@ -191,7 +200,8 @@ pub async fn list_owned(
     let rows = sqlx::query_as!(
         PostRow,
         r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, u.created_at as owner_created_at,
+                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.created_at as owner_created_at,
                   p.votes::bigint as "votes!",
                   mine.user_id is not null as "has_voted!"
            from posts p join users u on u.id = p.owner_id
@@ -230,7 +240,8 @@ pub async fn update(
                returning id, title, content, published, created_at, owner_id, votes
            )
            select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, u.created_at as owner_created_at,
+                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.created_at as owner_created_at,
                   p.votes::bigint as "votes!", false as "has_voted!"
            from p join users u on u.id = p.owner_id"#,
         id,

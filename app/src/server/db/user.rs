@@ -4,7 +4,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::{Email, User};
+use crate::model::{DisplayName, Email, User};
 use crate::server::db::violated_constraint;
 
 /// What login needs to check a password. Server-only: never serialised.
@@ -13,18 +13,21 @@ pub struct StoredCredentials {
     pub password_hash: String,
 }
 
-/// Creates an account. An e-mail already taken, in any letter case, is a 409 on `email`.
+/// Creates an account. An e-mail or a name already taken, in any letter case, is a 409 on
+/// `email` or `name`.
 #[tracing::instrument(skip(executor, password_hash))]
 pub async fn insert(
     executor: impl PgExecutor<'_>,
     email: &Email,
+    name: Option<&DisplayName>,
     password_hash: &str,
 ) -> Result<User, AppError> {
     sqlx::query_as!(
         User,
-        r#"insert into users (email, password_hash) values ($1, $2)
-           returning id, email, created_at"#,
+        r#"insert into users (email, name, password_hash) values ($1, $2, $3)
+           returning id, email, coalesce(name, 'user' || id) as "name!", created_at"#,
         email.as_str(),
+        name.map(DisplayName::as_str),
         password_hash,
     )
     .fetch_one(executor)
@@ -33,6 +36,7 @@ pub async fn insert(
         Some("users_email_key") => {
             AppError::conflict("email", "A user with this e-mail already exists")
         }
+        Some("users_name_key") => AppError::conflict("name", "This name is taken"),
         _ => AppError::from_db(error),
     })
 }
@@ -42,7 +46,8 @@ pub async fn insert(
 pub async fn find(executor: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
-        "select id, email, created_at from users where id = $1",
+        r#"select id, email, coalesce(name, 'user' || id) as "name!", created_at
+           from users where id = $1"#,
         id
     )
     .fetch_optional(executor)
@@ -59,7 +64,8 @@ pub async fn find_live(
 ) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
-        "select id, email, created_at from users where id = live_viewer($1, $2)",
+        r#"select id, email, coalesce(name, 'user' || id) as "name!", created_at
+           from users where id = live_viewer($1, $2)"#,
         id,
         session
     )
@@ -79,8 +85,8 @@ pub async fn find_seen_by(
 ) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
-        "select id, email, created_at from users
-         where id = $1 and live_viewer($2, $3) is not null",
+        r#"select id, email, coalesce(name, 'user' || id) as "name!", created_at
+           from users where id = $1 and live_viewer($2, $3) is not null"#,
         id,
         viewer,
         session
