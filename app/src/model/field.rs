@@ -62,8 +62,8 @@ impl Email {
     }
 }
 
-/// A display name: 3 to 30 characters after trimming, letters, digits, spaces, `.`, `_` and `-`,
-/// not `user` followed by digits (the form of the default name of a user without one).
+/// A display name: 3 to 30 characters after trimming, letters, digits, spaces, `.`, `_` and `-`.
+/// A user without one is shown as `user#` and the id, which no chosen name can be (no `#`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
@@ -97,16 +97,6 @@ impl DisplayName {
             return invalid(
                 FieldErrorKind::StringPatternMismatch,
                 "A name may hold letters, digits, spaces, '.', '_' and '-'".to_owned(),
-            );
-        }
-        let lower = value.to_lowercase();
-        let is_default_form = lower
-            .strip_prefix("user")
-            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()));
-        if is_default_form {
-            return invalid(
-                FieldErrorKind::StringPatternMismatch,
-                "Names of the form 'user' and digits are kept for users without one".to_owned(),
             );
         }
         Ok(Self(value.to_owned()))
@@ -327,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn display_names_are_bounded_plain_and_never_look_like_a_default() {
+    fn display_names_are_bounded_and_plain_so_never_a_default() {
         assert_eq!(
             DisplayName::parse("  Ann Lee ").unwrap().as_str(),
             "Ann Lee"
@@ -337,7 +327,7 @@ mod tests {
             "ab",
             &"n".repeat(31),
             "ann<script>",
-            "User42",
+            "user#42",
             "ann@example.com",
         ] {
             assert!(
@@ -345,7 +335,7 @@ mod tests {
                 "{bad:?} should be refused"
             );
         }
-        assert!(DisplayName::parse("username").is_ok());
+        assert!(DisplayName::parse("User42").is_ok());
     }
 
     #[test]

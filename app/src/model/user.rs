@@ -13,7 +13,7 @@ use crate::model::field::{DisplayName, Email, Password};
 pub struct User {
     pub id: i64,
     pub email: String,
-    /// The display name: the one chosen at sign-up, or `user` followed by the id (ours).
+    /// The display name: the one chosen at sign-up, or `user#` and the id (ours).
     #[serde(default)]
     pub name: String,
     #[serde(with = "crate::model::timestamp")]
@@ -32,9 +32,12 @@ pub struct Credentials {
     pub email: String,
     #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]
     pub password: String,
-    /// Optional display name, 3-30 letters, digits, spaces, `.`, `_` or `-` (ours).
+    /// Optional display name, 3-30 letters, digits, spaces, `.`, `_` or `-`, trimmed (ours).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(min_length = 3, max_length = 30))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 3, max_length = 30, pattern = r"^[\w.-][\w .-]*[\w.-]$")
+    )]
     pub name: Option<String>,
 }
 

@@ -47,7 +47,7 @@ async fn a_user_has_the_display_name_chosen_at_sign_up_or_a_neutral_one(pool: Pg
         .json()
         .await
         .unwrap();
-    assert_eq!(unnamed["name"], format!("user{}", unnamed["id"]));
+    assert_eq!(unnamed["name"], format!("user#{}", unnamed["id"]));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -58,7 +58,7 @@ async fn a_display_name_is_unique_without_regard_to_case_and_checked(pool: PgPoo
     assert_eq!(taken.status(), StatusCode::CONFLICT);
     let body: Value = taken.json().await.unwrap();
     assert_eq!(body["detail"], "This name is taken");
-    for bad in ["ab", "user7", "<b>bold</b>"] {
+    for bad in ["ab", "user#7", "<b>bold</b>"] {
         let response = register_named(&app, "carl@example.com", bad).await;
         assert_invalid_at(response, &["body", "name"]).await;
     }

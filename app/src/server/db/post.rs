@@ -76,7 +76,7 @@ pub async fn insert(
                returning id, title, content, published, created_at, owner_id
            )
            select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.email as owner_email, coalesce(u.name, 'user#' || u.id) as "owner_name!",
                   u.created_at as owner_created_at,
                   0::bigint as "votes!", false as "has_voted!"
            from p join users u on u.id = p.owner_id"#,
@@ -110,7 +110,7 @@ pub async fn find(
     let row = sqlx::query_as!(
         PostRow,
         r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.email as owner_email, coalesce(u.name, 'user#' || u.id) as "owner_name!",
                   u.created_at as owner_created_at,
                   p.votes::bigint as "votes!",
                   mine.user_id is not null as "has_voted!"
@@ -150,7 +150,7 @@ pub async fn list(
             r#"select id as "id!", title as "title!", content as "content!",
                       published as "published!", created_at as "created_at!",
                       owner_id as "owner_id!", owner_email as "owner_email!",
-                      (select coalesce(u.name, 'user' || u.id) from users u
+                      (select coalesce(u.name, 'user#' || u.id) from users u
                        where u.id = f.owner_id) as "owner_name!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
@@ -169,7 +169,7 @@ pub async fn list(
             r#"select id as "id!", title as "title!", content as "content!",
                       published as "published!", created_at as "created_at!",
                       owner_id as "owner_id!", owner_email as "owner_email!",
-                      (select coalesce(u.name, 'user' || u.id) from users u
+                      (select coalesce(u.name, 'user#' || u.id) from users u
                        where u.id = f.owner_id) as "owner_name!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
@@ -200,7 +200,7 @@ pub async fn list_owned(
     let rows = sqlx::query_as!(
         PostRow,
         r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.email as owner_email, coalesce(u.name, 'user#' || u.id) as "owner_name!",
                   u.created_at as owner_created_at,
                   p.votes::bigint as "votes!",
                   mine.user_id is not null as "has_voted!"
@@ -240,7 +240,7 @@ pub async fn update(
                returning id, title, content, published, created_at, owner_id, votes
            )
            select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
-                  u.email as owner_email, coalesce(u.name, 'user' || u.id) as "owner_name!",
+                  u.email as owner_email, coalesce(u.name, 'user#' || u.id) as "owner_name!",
                   u.created_at as owner_created_at,
                   p.votes::bigint as "votes!", false as "has_voted!"
            from p join users u on u.id = p.owner_id"#,

@@ -25,7 +25,7 @@ pub async fn insert(
     sqlx::query_as!(
         User,
         r#"insert into users (email, name, password_hash) values ($1, $2, $3)
-           returning id, email, coalesce(name, 'user' || id) as "name!", created_at"#,
+           returning id, email, coalesce(name, 'user#' || id) as "name!", created_at"#,
         email.as_str(),
         name.map(DisplayName::as_str),
         password_hash,
@@ -46,7 +46,7 @@ pub async fn insert(
 pub async fn find(executor: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
-        r#"select id, email, coalesce(name, 'user' || id) as "name!", created_at
+        r#"select id, email, coalesce(name, 'user#' || id) as "name!", created_at
            from users where id = $1"#,
         id
     )
@@ -64,7 +64,7 @@ pub async fn find_live(
 ) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
-        r#"select id, email, coalesce(name, 'user' || id) as "name!", created_at
+        r#"select id, email, coalesce(name, 'user#' || id) as "name!", created_at
            from users where id = live_viewer($1, $2)"#,
         id,
         session
@@ -85,7 +85,7 @@ pub async fn find_seen_by(
 ) -> Result<Option<User>, AppError> {
     Ok(sqlx::query_as!(
         User,
-        r#"select id, email, coalesce(name, 'user' || id) as "name!", created_at
+        r#"select id, email, coalesce(name, 'user#' || id) as "name!", created_at
            from users where id = $1 and live_viewer($2, $3) is not null"#,
         id,
         viewer,
