@@ -1,21 +1,19 @@
-//! The HTML shell, the root component and the route table. Session state (who is logged in and
-//! the login/logout/register actions) is created here once and shared through context, so the
-//! header, the forms and every page agree on it.
+//! The HTML shell, the root component and the route table. The root provides the session
+//! (`session`) and the offline state once, through context, so the header, the forms and every
+//! page agree on them.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::api::auth::{current_user, Login, Logout, Register};
 use crate::components::nav::Nav;
-use crate::error::AppError;
-use crate::model::User;
 use crate::offline::{self, provide_offline, Offline};
 use crate::pages::{
     editor::EditorPage, home::HomePage, login::LoginPage, my_posts::MyPostsPage,
     not_found::NotFoundPage, post_detail::PostPage, register::RegisterPage,
 };
+use crate::session::{provide_session, Session};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -77,36 +75,6 @@ fn set_content_security_policy() {
     }
 }
 
-/// Who is logged in, and the actions that change it.
-#[derive(Clone, Copy)]
-pub struct Session {
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
-    pub register: ServerAction<Register>,
-    pub user: Resource<Result<Option<User>, AppError>>,
-}
-
-impl Session {
-    /// The logged-in user, if known yet.
-    pub fn current(&self) -> Option<User> {
-        self.user.get().and_then(Result::ok).flatten()
-    }
-
-    /// The logged-in user's id, read without subscribing (for event handlers).
-    pub fn user_id_untracked(&self) -> Option<i64> {
-        self.user
-            .get_untracked()
-            .and_then(Result::ok)
-            .flatten()
-            .map(|user| user.id)
-    }
-}
-
-/// The session from context (provided by `App`).
-pub fn use_session() -> Session {
-    expect_context::<Session>()
-}
-
 /// Keeps `offline.online` true to the browser, sends the outbox whenever the connection comes
 /// back (and once the user is known), registers the service worker, and wipes local data on
 /// logout. Effects only run in the browser, after hydration.
@@ -163,26 +131,7 @@ fn track_connectivity(session: Session, offline: Offline) {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    let register = ServerAction::<Register>::new();
-    let user = Resource::new(
-        move || {
-            (
-                login.version().get(),
-                logout.version().get(),
-                register.version().get(),
-            )
-        },
-        |_| current_user(),
-    );
-    let session = Session {
-        login,
-        logout,
-        register,
-        user,
-    };
-    provide_context(session);
+    let session = provide_session();
     let offline = provide_offline();
     track_connectivity(session, offline);
 

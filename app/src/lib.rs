@@ -11,6 +11,7 @@ pub mod error;
 pub mod model;
 pub mod offline;
 pub mod pages;
+pub mod session;
 
 #[cfg(feature = "ssr")]
 pub mod server;

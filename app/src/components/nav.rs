@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::app::use_session;
 use crate::offline::{self, use_offline};
+use crate::session::use_session;
 
 /// The site header.
 #[component]

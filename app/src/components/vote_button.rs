@@ -6,9 +6,9 @@
 use leptos::prelude::*;
 
 use crate::api::vote::CastVote;
-use crate::app::use_session;
 use crate::model::VoteInput;
 use crate::offline::{self, use_offline, Write};
+use crate::session::use_session;
 
 /// A vote count with a toggle for logged-in readers.
 #[component]

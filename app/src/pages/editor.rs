@@ -9,13 +9,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::post::{get_post, CreatePost, UpdatePost};
-use crate::app::use_session;
 use crate::components::error_view::ErrorView;
 use crate::components::field_errors::{FieldErrorList, FormError};
 use crate::error::AppError;
 use crate::model::{Content, Post, Title};
 use crate::offline::{self, use_offline, Write};
 use crate::pages::post_detail::use_post_id;
+use crate::session::use_session;
 
 /// The editor page: empty for a new post, prefilled for an edit.
 #[component]

@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::post::list_posts;
-use crate::app::use_session;
 use crate::components::error_view::ErrorView;
 use crate::components::post_list::PostList;
 use crate::components::search_box::SearchBox;
@@ -12,6 +11,7 @@ use crate::error::AppError;
 use crate::model::{Page, PostOut, PostQuery};
 use crate::offline::{self, use_offline, Stamped};
 use crate::pages::{use_list_params, PAGE_SIZE};
+use crate::session::use_session;
 
 /// The home page.
 #[component]

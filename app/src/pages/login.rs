@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::use_session;
 use crate::components::field_errors::{FieldErrorList, FormError};
+use crate::session::use_session;
 
 /// The login page.
 #[component]

@@ -5,12 +5,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::post::list_posts;
-use crate::app::use_session;
 use crate::components::error_view::ErrorView;
 use crate::components::post_list::PostList;
 use crate::error::AppError;
 use crate::model::PostQuery;
 use crate::pages::{use_list_params, PAGE_SIZE};
+use crate::session::use_session;
 
 /// The "my posts" page.
 #[component]

@@ -6,7 +6,6 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::post::{get_post, DeletePost};
-use crate::app::use_session;
 use crate::components::error_view::ErrorView;
 use crate::components::field_errors::FormError;
 use crate::components::post_card::PostMeta;
@@ -14,6 +13,7 @@ use crate::components::vote_button::VoteButton;
 use crate::error::AppError;
 use crate::model::PostOut;
 use crate::offline::{self, use_offline, Write};
+use crate::session::use_session;
 
 /// The post id from the URL, if it is a number.
 pub fn use_post_id() -> Memo<Option<i64>> {

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::use_session;
 use crate::components::field_errors::{FieldErrorList, FormError};
 use crate::model::{DisplayName, Password};
+use crate::session::use_session;
 
 /// The sign-up page.
 #[component]
