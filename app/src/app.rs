@@ -10,8 +10,8 @@ use leptos_router::{path, SsrMode};
 use crate::components::nav::Nav;
 use crate::offline::{self, provide_offline, Offline};
 use crate::pages::{
-    editor::EditorPage, home::HomePage, login::LoginPage, my_posts::MyPostsPage,
-    not_found::NotFoundPage, post_detail::PostPage, register::RegisterPage,
+    author::AuthorPage, editor::EditorPage, home::HomePage, login::LoginPage,
+    my_posts::MyPostsPage, not_found::NotFoundPage, post_detail::PostPage, register::RegisterPage,
 };
 use crate::session::{provide_session, Session};
 
@@ -160,6 +160,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/posts/new") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id") view=PostPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id/edit") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/u/:name") view=AuthorPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

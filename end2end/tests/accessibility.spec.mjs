@@ -28,7 +28,8 @@ async function seriousViolations(page) {
 }
 
 async function scan(page, path) {
-  await page.goto(path);
+  const response = await page.goto(path);
+  expect(response.status(), path).toBe(200);
   await hydrated(page);
   expect(await seriousViolations(page), path).toEqual([]);
 }
@@ -36,11 +37,12 @@ async function scan(page, path) {
 test('no page has a serious or critical accessibility violation', async ({ page, request }) => {
   const token = await apiUser(request);
   const post = await apiPost(request, token, 'An accessible post');
-  for (const path of ['/', '/login', '/register', `/posts/${post.id}`, '/?q=accessible']) {
+  const author = `/u/${encodeURIComponent(post.owner.name)}`;
+  for (const path of ['/', '/login', '/register', `/posts/${post.id}`, '/?q=accessible', author]) {
     await scan(page, path);
   }
   await signUp(page);
-  for (const path of ['/', '/posts/new', '/me', `/posts/${post.id}`]) {
+  for (const path of ['/', '/posts/new', '/me', `/posts/${post.id}`, author]) {
     await scan(page, path);
   }
 });

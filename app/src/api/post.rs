@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{Page, Post, PostOut, PostQuery};
+use crate::model::{AuthorFeed, Page, Post, PostOut, PostQuery};
 
 /// Others' e-mail addresses never reach the browser: the UI shows display names. (The REST API
 /// keeps the original contract's `owner.email`, for authenticated clients only.)
@@ -65,6 +65,50 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
                 .map(|post| without_others_email(post, caller))
                 .collect();
             Ok(Page::from_overfetch(rows, query.limit))
+        }
+        .await,
+    )
+}
+
+/// A page of an author's published posts, for their public page (`/u/{name}`); anyone may read
+/// it. `name` is a chosen name in any letter case, or `user#` and the id. Errors: 404 when no
+/// user has that name; 422 for a bad limit or skip; 401 for an invalid session.
+#[server(prefix = "/rpc", endpoint = "author_posts")]
+pub async fn author_posts(name: String, query: PostQuery) -> Result<AuthorFeed, AppError> {
+    use super::ssr::{caller_id, respond, state};
+    use crate::model::{DisplayName, Page};
+    use crate::server::db;
+
+    respond(
+        async {
+            let state = state()?;
+            let caller = caller_id(&state)?;
+            let query = query.validate()?;
+            let name = name.trim();
+            let unknown = || AppError::NotFound(format!("No user is named {name}"));
+            // Longer than any name or default can be: not worth a lookup.
+            if name.chars().count() > DisplayName::MAX_LEN + "user#".len() + 19 {
+                return Err(unknown());
+            }
+            let (author_id, author) = db::post::find_author(&state.pool, name)
+                .await?
+                .ok_or_else(unknown)?;
+            let rows = db::post::list_published_by(
+                &state.pool,
+                author_id,
+                caller.map(|c| c.id),
+                caller.and_then(|c| c.session),
+                query.limit + 1,
+                query.skip,
+            )
+            .await?
+            .into_iter()
+            .map(|post| without_others_email(post, caller))
+            .collect();
+            Ok(AuthorFeed {
+                name: author,
+                posts: Page::from_overfetch(rows, query.limit),
+            })
         }
         .await,
     )

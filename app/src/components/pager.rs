@@ -38,7 +38,8 @@ fn encode(value: &str) -> String {
 #[component]
 pub fn Pager(
     /// The list's path, e.g. `/` or `/me`.
-    base: &'static str,
+    #[prop(into)]
+    base: String,
     /// The current search term ("" for none).
     #[prop(into)]
     search: Signal<String>,
@@ -49,16 +50,23 @@ pub fn Pager(
     #[prop(into)]
     has_more: Signal<bool>,
 ) -> impl IntoView {
+    let newer = base.clone();
     view! {
         <nav class="pager" aria-label="Pages">
             <Show when=move || { page.get() > 1 }>
-                <A href=move || page_href(base, &search.get(), page.get() - 1) attr:rel="prev">
+                <A href={
+                    let base = newer.clone();
+                    move || page_href(&base, &search.get(), page.get() - 1)
+                } attr:rel="prev">
                     "← Newer"
                 </A>
             </Show>
             <span class="page-number">"Page " {page}</span>
             <Show when=move || has_more.get()>
-                <A href=move || page_href(base, &search.get(), page.get() + 1) attr:rel="next">
+                <A href={
+                    let base = base.clone();
+                    move || page_href(&base, &search.get(), page.get() + 1)
+                } attr:rel="next">
                     "Older →"
                 </A>
             </Show>

@@ -44,15 +44,25 @@ pub fn PostCard(post: PostOut, #[prop(into)] can_vote: Signal<bool>) -> impl Int
     }
 }
 
-/// "by ann@example.com · 2026-11-25 13:48 UTC", with a machine-readable time.
+/// "by Ann Lee · 2026-11-25 13:48 UTC", with the name linking to the author's page and a
+/// machine-readable time.
 #[component]
 pub fn PostMeta(author: String, created_at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! {
         <p class="meta">
-            "by " {author} " · "
+            "by " <A href=author_href(&author) attr:class="author">{author}</A> " · "
             <time datetime=created_at.to_rfc3339()>{minutes(created_at)}</time>
         </p>
     }
+}
+
+/// The path of an author's page: `/u/` and the name, percent-encoded (a default name holds `#`).
+pub fn author_href(name: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_');
+    format!("/u/{}", percent_encoding::utf8_percent_encode(name, KEEP))
 }
 
 /// "2026-11-25 13:48 UTC". Written out rather than with `format("%Y-…")`, whose pattern parser
@@ -71,8 +81,15 @@ fn minutes(at: chrono::DateTime<chrono::Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{excerpt, minutes};
+    use super::{author_href, excerpt, minutes};
     use chrono::TimeZone;
+
+    #[test]
+    fn an_author_link_encodes_spaces_and_the_hash_of_default_names() {
+        assert_eq!(author_href("Ann Lee"), "/u/Ann%20Lee");
+        assert_eq!(author_href("user#12"), "/u/user%2312");
+        assert_eq!(author_href("zoë_k.-9"), "/u/zo%C3%AB_k.-9");
+    }
 
     #[test]
     fn long_content_is_cut_on_a_character_boundary() {

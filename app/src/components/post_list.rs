@@ -11,7 +11,8 @@ use crate::model::{Page, PostOut};
 pub fn PostList(
     page_data: Page<PostOut>,
     /// The list's path, for the pager's links.
-    base: &'static str,
+    #[prop(into)]
+    base: String,
     #[prop(into)] search: Signal<String>,
     #[prop(into)] page: Signal<i64>,
     #[prop(into)] can_vote: Signal<bool>,

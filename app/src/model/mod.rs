@@ -10,7 +10,7 @@ pub mod vote;
 
 pub use field::{Content, DisplayName, Email, LoginName, Password, Title};
 pub use page::{Page, PostQuery, MAX_PAGE_SIZE};
-pub use post::{NewPost, Post, PostChanges, PostOut};
+pub use post::{AuthorFeed, NewPost, Post, PostChanges, PostOut};
 pub use post::{ValidChanges, ValidPost};
 pub use user::{Credentials, Token, User, ValidSignUp};
 pub use vote::{VoteDirection, VoteInput, VoteOutcome};

@@ -22,6 +22,13 @@ pub struct Post {
     pub owner: User,
 }
 
+/// An author's public page: their display name and a page of their published posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorFeed {
+    pub name: String,
+    pub posts: crate::model::Page<PostOut>,
+}
+
 /// A post in a listing, with its vote count. The capital `Post` key is the original API's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -208,6 +208,80 @@ async fn the_ui_shows_authors_by_name_and_never_hands_out_their_emails(pool: PgP
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn an_authors_page_lists_their_published_posts_under_their_name(pool: PgPool) {
+    // Arrange: Ann (named) has a post and a draft; Bob has no name, so he is `user#` and his id.
+    let app = TestApp::spawn(pool).await;
+    app.send_json(
+        reqwest::Method::POST,
+        "/api/users/",
+        None,
+        &serde_json::json!({"email": "ann@example.com", "password": PASSWORD, "name": "Ann Lee"}),
+    )
+    .await;
+    let ann: Value = app
+        .login("ann@example.com", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ann_token = ann["access_token"].as_str().unwrap();
+    app.post_id(ann_token, "Ann in public").await;
+    app.draft_id(ann_token, "Ann in private").await;
+    let bob_token = app.token_for("bob@example.com").await;
+    app.post_id(&bob_token, "Bob in public").await;
+    let bob_id: i64 = sqlx::query_scalar("select id from users where email = 'bob@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let author = |name: String| {
+        let app = &app;
+        async move {
+            let form = [
+                ("name", name.as_str()),
+                ("query[limit]", "10"),
+                ("query[skip]", "0"),
+                ("query[search]", ""),
+            ];
+            rpc(app, "author_posts", &form, None).await
+        }
+    };
+    // Act + Assert: by chosen name, in any letter case.
+    let response = author("ann lee".to_owned()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let feed: Value = response.json().await.unwrap();
+    assert_eq!(feed["name"], "Ann Lee");
+    let titles: Vec<&str> = feed["posts"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|post| post["Post"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Ann in public"], "drafts stay private");
+    assert!(!feed.to_string().contains("ann@example.com"));
+    // By the default name.
+    let bob: Value = author(format!("user#{bob_id}")).await.json().await.unwrap();
+    assert_eq!(bob["posts"]["items"][0]["Post"]["title"], "Bob in public");
+    // Nobody by that name.
+    assert_eq!(
+        author("Nobody Here".to_owned()).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // The page itself, server-rendered, with the name as the link on the post.
+    let html = app
+        .client
+        .get(app.url("/u/Ann%20Lee"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Posts by Ann Lee") && html.contains("Ann in public"));
+    assert!(html.contains("href=\"/u/Ann%20Lee\""));
+    assert!(!html.contains("ann@example.com") && !html.contains("Ann in private"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_server_rendered_page_already_knows_the_user(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let cookie = browser_login(&app, "ann@example.com").await;
@@ -629,6 +703,7 @@ async fn every_server_function_answers_malformed_arguments_with_422_as_its_rest_
         ),
         ("delete_post", &[("id", "")]),
         ("cast_vote", &[("vote[post_id]", "one"), ("vote[dir]", "1")]),
+        ("author_posts", &[("name", "Ann"), ("query[limit]", "ten")]),
     ];
     for (name, form) in cases {
         // Act

@@ -219,6 +219,70 @@ pub async fn list_owned(
     Ok(rows.into_iter().map(PostRow::into_post_out).collect())
 }
 
+/// The author a public author page names: a chosen name in any letter case, or the default
+/// `user#` and the id of a user without one. Their id and display name.
+#[tracing::instrument(skip(executor))]
+pub async fn find_author(
+    executor: impl PgExecutor<'_>,
+    name: &str,
+) -> Result<Option<(i64, String)>, AppError> {
+    let default_id = name
+        .strip_prefix("user#")
+        .and_then(|digits| digits.parse::<i64>().ok());
+    let row = match default_id {
+        Some(id) => sqlx::query!(
+            r#"select id, 'user#' || id as "name!" from users where id = $1 and name is null"#,
+            id
+        )
+        .fetch_optional(executor)
+        .await?
+        .map(|row| (row.id, row.name)),
+        None => sqlx::query!(
+            r#"select id, name as "name!" from users where lower(name) = lower($1)"#,
+            name
+        )
+        .fetch_optional(executor)
+        .await?
+        .map(|row| (row.id, row.name)),
+    };
+    Ok(row)
+}
+
+/// A page of an author's published posts, newest first, as `viewer` (in `session`) sees them:
+/// `has_voted` only for a live viewer.
+#[tracing::instrument(skip(executor))]
+pub async fn list_published_by(
+    executor: impl PgExecutor<'_>,
+    author_id: i64,
+    viewer: Option<i64>,
+    session: Option<Uuid>,
+    limit: i64,
+    skip: i64,
+) -> Result<Vec<PostOut>, AppError> {
+    let rows = sqlx::query_as!(
+        PostRow,
+        r#"select p.id, p.title, p.content, p.published, p.created_at, p.owner_id,
+                  u.email as owner_email, coalesce(u.name, 'user#' || u.id) as "owner_name!",
+                  u.created_at as owner_created_at,
+                  p.votes::bigint as "votes!",
+                  mine.user_id is not null as "has_voted!"
+           from posts p join users u on u.id = p.owner_id
+               left join votes mine
+                   on mine.user_id = live_viewer($2, $3) and mine.post_id = p.id
+           where p.owner_id = $1 and p.published
+           order by p.created_at desc, p.id desc
+           limit $4 offset $5"#,
+        author_id,
+        viewer,
+        session,
+        limit,
+        skip
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.into_iter().map(PostRow::into_post_out).collect())
+}
+
 /// Applies `changes` to a post owned by `owner_id`: 404 when the post does not exist or is not
 /// visible to the caller, 403 when it belongs to someone else.
 #[tracing::instrument(skip(conn, changes))]
