@@ -1,7 +1,9 @@
 //! Accepting and serving connections, with the limits a public server needs and `axum::serve`
 //! cannot set: a header-read timeout (a client that sends its request head slowly, or keeps an
-//! idle keep-alive connection open, is dropped after it) and a cap on concurrent connections
-//! (past it, new connections wait in the kernel's backlog instead of taking file descriptors).
+//! idle keep-alive connection open, is dropped after it), a write timeout (a client that stops
+//! reading is dropped once a write has made no progress for that long) and a cap on concurrent
+//! connections (past it, new connections wait in the kernel's backlog instead of taking file
+//! descriptors).
 //! HTTP/1.1 only (no upgrades: the app has no websocket), with graceful shutdown: browsers speak HTTP/2 only over TLS, which
 //! the proxy in front terminates (nginx talks HTTP/1.1 to upstreams with keep-alive), while hyper's
 //! protocol sniffing for cleartext HTTP/2 waits for a first byte with no timeout at all.
@@ -21,6 +23,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
 /// How long in-flight requests may run once shutdown has begun.
@@ -75,9 +78,11 @@ pub async fn serve(
                 request.extensions_mut().insert(ConnectInfo(remote));
                 request.map(Body::new)
             });
-        let connection = graceful.watch(
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
-        );
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(config.write_timeout));
+        let io = TokioIo::new(Box::pin(stream));
+        let connection =
+            graceful.watch(builder.serve_connection(io, TowerToHyperService::new(service)));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %remote, "connection ended with an error");

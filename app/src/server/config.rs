@@ -91,6 +91,10 @@ pub struct Config {
     /// Most connections served at once (`MAX_CONNECTIONS`, default 4096); past it, new ones
     /// wait in the kernel's backlog. Keep it under the process's file-descriptor limit.
     pub max_connections: usize,
+    /// How long a write to a client may make no progress before the connection is dropped
+    /// (`WRITE_TIMEOUT_SECONDS`, default 30): a client that stops reading a large answer
+    /// cannot hold its connection slot. A slow client that keeps reading is not affected.
+    pub write_timeout: Duration,
     /// Whether `cargo leptos watch` serves this process (`LEPTOS_WATCH` set): its pages then
     /// reload over a websocket that the Content-Security-Policy must allow.
     pub dev_reload: bool,
@@ -181,6 +185,7 @@ impl Config {
             ),
             max_connections: usize::try_from(number("MAX_CONNECTIONS", 4096)?)
                 .unwrap_or(usize::MAX),
+            write_timeout: Duration::from_secs(number("WRITE_TIMEOUT_SECONDS", 30)?),
             dev_reload: lookup("LEPTOS_WATCH").is_some(),
         })
     }

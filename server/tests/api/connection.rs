@@ -49,3 +49,45 @@ async fn idle_connections_cannot_keep_a_capped_server_from_answering(pool: PgPoo
     let response = answer.expect("no answer within 10 s");
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_client_that_stops_reading_cannot_keep_a_capped_server_from_answering(pool: PgPool) {
+    // Arrange: one connection allowed, writes that stall for a second end their connection,
+    // and a page of posts far larger than the socket buffers (100 posts of 60 KB each).
+    let config = test_config(&[("MAX_CONNECTIONS", "1"), ("WRITE_TIMEOUT_SECONDS", "1")]);
+    let app = TestApp::spawn_with(pool, config).await;
+    let token = app.token_for("ann@example.com").await;
+    let content = "€".repeat(20_000);
+    sqlx::query(
+        "insert into posts (title, content, owner_id)
+         select 'large ' || n, $1, (select id from users) from generate_series(1, 100) n",
+    )
+    .bind(&content)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // A client with a tiny receive window asks for the page, then never reads.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let address = app.address.trim_start_matches("http://").parse().unwrap();
+    let mut stalled = socket.connect(address).await.unwrap();
+    let request = format!(
+        "GET /api/posts/?limit=100 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    stalled.write_all(request.as_bytes()).await.unwrap();
+    // By now the stalled client holds the only slot, its answer stuck in the socket buffers.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Act: a new client, on a connection of its own. (Here the answer came after ~8.5 s: the
+    // kernel keeps taking bytes into a growing send buffer for a while before writes stall.)
+    let fresh = reqwest::Client::new();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        fresh.get(app.url("/healthz")).send(),
+    )
+    .await;
+    // Assert
+    let response = answer
+        .expect("no answer within 30 s: the stalled reader kept the slot")
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
