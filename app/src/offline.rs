@@ -52,13 +52,17 @@ pub struct Stamped<T> {
 impl<T> Stamped<T> {
     /// How long ago the value was saved: "just now", "5 min ago", "2 h ago", "3 days ago".
     pub fn age(&self) -> String {
-        let minutes = ((now_ms() - self.saved_at) / 60_000.0).max(0.0) as i64;
-        match minutes {
-            0 => "just now".to_owned(),
-            1..=59 => format!("{minutes} min ago"),
-            60..=1439 => format!("{} h ago", minutes / 60),
-            _ => format!("{} days ago", minutes / 1440),
-        }
+        ago(((now_ms() - self.saved_at) / 60_000.0).max(0.0) as i64)
+    }
+}
+
+/// "just now", "5 min ago", "2 h ago", "3 days ago", for a time this many minutes past.
+pub fn ago(minutes: i64) -> String {
+    match minutes {
+        i64::MIN..=0 => "just now".to_owned(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=1439 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
     }
 }
 
@@ -349,5 +353,19 @@ pub async fn flush(offline: Offline, user: i64) {
     offline.flushing.set(false);
     if sent_any {
         offline.synced.update(|n| *n += 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn ages_read_as_a_person_says_them() {
+        assert_eq!(ago(-3), "just now", "a clock slightly behind the server's");
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(5), "5 min ago");
+        assert_eq!(ago(125), "2 h ago");
+        assert_eq!(ago(3 * 1440 + 7), "3 days ago");
     }
 }

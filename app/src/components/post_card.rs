@@ -51,7 +51,7 @@ pub fn PostMeta(author: String, created_at: chrono::DateTime<chrono::Utc>) -> im
     view! {
         <p class="meta">
             "by " <A href=author_href(&author) attr:class="author">{author}</A> " · "
-            <time datetime=created_at.to_rfc3339()>{minutes(created_at)}</time>
+            <PostTime at=created_at />
         </p>
     }
 }
@@ -63,6 +63,39 @@ pub fn author_href(name: &str) -> String {
         .remove(b'.')
         .remove(b'_');
     format!("/u/{}", percent_encoding::utf8_percent_encode(name, KEEP))
+}
+
+/// A post's time. The server renders it in UTC to the minute; once the page runs in the browser
+/// it reads as how long ago ("5 min ago", or the local date past a week), with the exact local
+/// time on hover. Both renders start from the same text, so hydration matches.
+#[component]
+pub fn PostTime(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let utc = minutes(at);
+    // (shown, on hover), once known in the browser.
+    let local = RwSignal::new(None::<(String, String)>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsValue;
+        let millis = at.timestamp_millis() as f64;
+        let date = js_sys::Date::new(&JsValue::from_f64(millis));
+        let exact = String::from(date.to_locale_string("default", &JsValue::UNDEFINED));
+        let minutes = ((js_sys::Date::now() - millis) / 60_000.0).max(0.0) as i64;
+        let shown = if minutes < 7 * 1440 {
+            crate::offline::ago(minutes)
+        } else {
+            String::from(date.to_locale_date_string("default", &JsValue::UNDEFINED))
+        };
+        local.set(Some((shown, exact)));
+    });
+    let on_hover = utc.clone();
+    view! {
+        <time
+            datetime=at.to_rfc3339()
+            title=move || local.get().map_or_else(|| on_hover.clone(), |(_, exact)| exact)
+        >
+            {move || local.get().map_or_else(|| utc.clone(), |(shown, _)| shown)}
+        </time>
+    }
 }
 
 /// "2026-11-25 13:48 UTC". Written out rather than with `format("%Y-…")`, whose pattern parser
