@@ -151,12 +151,8 @@ async fn a_request_without_a_token_is_401_not_authenticated(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn malformed_forged_and_foreign_algorithm_tokens_are_401(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let user_id = app.signed_up("ann@example.com").await;
-    let _ = user_id;
-    let id: i64 = sqlx::query_scalar("select id from users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    app.signed_up("ann@example.com").await;
+    let id = app.user_id("ann@example.com").await;
     let valid_claims = json!({"user_id": id, "exp": now() + 600, "iat": now()});
 
     assert_rejected(&app, "not-a-jwt").await;
@@ -188,10 +184,7 @@ async fn malformed_forged_and_foreign_algorithm_tokens_are_401(pool: PgPool) {
 async fn expired_tokens_and_tokens_without_a_user_are_401(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.signed_up("ann@example.com").await;
-    let id: i64 = sqlx::query_scalar("select id from users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let id = app.user_id("ann@example.com").await;
     assert_rejected(
         &app,
         &sign(
@@ -248,10 +241,7 @@ async fn a_token_of_a_deleted_user_can_neither_read_nor_write(pool: PgPool) {
     let ann = app.token_for("ann@example.com").await;
     let bob = app.token_for("bob@example.com").await;
     let post = app.post_id(&bob, "hello").await;
-    let bob_id: i64 = sqlx::query_scalar("select id from users where email = 'bob@example.com'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let bob_id = app.user_id("bob@example.com").await;
     app.vote(&ann, post, 1).await;
     sqlx::query("delete from users where email = 'ann@example.com'")
         .execute(&app.pool)
@@ -510,10 +500,7 @@ async fn a_token_minted_as_the_original_app_mints_them_is_accepted(pool: PgPool)
     // Arrange: python-jose's HS256 token with only `user_id` and `exp`, same secret.
     let app = TestApp::spawn(pool).await;
     app.signed_up("ann@example.com").await;
-    let id: i64 = sqlx::query_scalar("select id from users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let id = app.user_id("ann@example.com").await;
     let token = sign(
         &json!({"user_id": id, "exp": now() + 600}),
         Algorithm::HS256,

@@ -194,6 +194,15 @@ impl TestApp {
     }
 
     /// How many rows `table` holds (a fixed table name from the test itself).
+    /// The id of the user with this e-mail, read from the database.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("select id from users where email = $1")
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await
+            .expect("a user with this e-mail")
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("select count(*) from {table}"))
             .fetch_one(&self.pool)

@@ -166,10 +166,7 @@ async fn limit_and_skip_page_through_the_list(pool: PgPool) {
 async fn the_default_page_is_10_and_the_limit_is_capped_at_100(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("ann@example.com").await;
-    let owner: i64 = sqlx::query_scalar("select id from users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let owner = app.user_id("ann@example.com").await;
     sqlx::query("insert into posts (title, content, owner_id) select 'p' || n, 'c', $1 from generate_series(1, 120) n")
         .bind(owner)
         .execute(&app.pool)

@@ -229,10 +229,7 @@ async fn an_authors_page_lists_their_published_posts_under_their_name(pool: PgPo
     app.draft_id(ann_token, "Ann in private").await;
     let bob_token = app.token_for("bob@example.com").await;
     app.post_id(&bob_token, "Bob in public").await;
-    let bob_id: i64 = sqlx::query_scalar("select id from users where email = 'bob@example.com'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let bob_id = app.user_id("bob@example.com").await;
     let author = |name: String| {
         let app = &app;
         async move {
@@ -411,10 +408,7 @@ async fn an_expired_access_cookie_still_sent_is_renewed_too(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let cookie = browser_login(&app, "ann@example.com").await;
     // Arrange: the browser still sends an access cookie, but its token has expired.
-    let id: i64 = sqlx::query_scalar("select id from users")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let id = app.user_id("ann@example.com").await;
     let now = chrono::Utc::now().timestamp();
     let expired = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
