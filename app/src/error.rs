@@ -32,6 +32,8 @@ pub enum FieldErrorKind {
     IntType,
     /// Text (a path or query parameter) that is not an integer.
     IntParsing,
+    /// Text (a path parameter) that is not a UUID.
+    UuidParsing,
     /// A number below its minimum.
     GreaterThanEqual,
     /// A value outside the few that are allowed (a vote's `dir`).

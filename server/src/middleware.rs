@@ -125,7 +125,8 @@ pub async fn renew_session(
         }
         _ => return next.run(request).await,
     };
-    let cookies = match session::refresh(&state, &refresh).await {
+    let user_agent = session::user_agent(request.headers());
+    let cookies = match session::refresh(&state, &refresh, &user_agent).await {
         Ok((token, _)) => {
             // The rest of this request sees the new access token, as the next ones will.
             let renewed = jar.add(axum_extra::extract::cookie::Cookie::new(
@@ -150,6 +151,18 @@ pub async fn renew_session(
         }
     };
     let mut response = next.run(request).await;
+    // A handler that set or cleared the session itself (deleting the account, ending this
+    // session) has the last word: the renewed cookies would undo it.
+    let sets_session = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split('=').next())
+        .any(|name| session::is_session_cookie(name.trim()));
+    if sets_session {
+        return response;
+    }
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(SET_COOKIE, value);

@@ -14,13 +14,14 @@ pub async fn register(
     password: String,
     #[server(default)] name: Option<String>,
 ) -> Result<User, AppError> {
-    use super::ssr::{respond, set_cookies, state};
+    use super::ssr::{parts, respond, set_cookies, state};
     use crate::model::Credentials;
     use crate::server::auth::{account, session};
 
     respond(
         async {
             let state = state()?;
+            let user_agent = session::user_agent(&parts()?.headers);
             let user = account::register(
                 &state,
                 &Credentials {
@@ -30,7 +31,7 @@ pub async fn register(
                 },
             )
             .await?;
-            let token = session::start(&state, user.id).await?;
+            let token = session::start(&state, user.id, &user_agent).await?;
             set_cookies(session::session_cookies(&state.config, &token));
             leptos_axum::redirect("/");
             Ok(user)
@@ -51,9 +52,12 @@ pub async fn login(email: String, password: String) -> Result<User, AppError> {
     respond(
         async {
             let state = state()?;
-            let client = ClientKey::of_extensions(&parts()?.extensions);
+            let parts = parts()?;
+            let client = ClientKey::of_extensions(&parts.extensions);
+            let user_agent = session::user_agent(&parts.headers);
             let name = LoginName::parse(&email, "email")?;
-            let (user_id, token) = account::login(&state, client, &name, &password).await?;
+            let (user_id, token) =
+                account::login(&state, client, &name, &password, &user_agent).await?;
             let user = db::user::find(&state.pool, user_id)
                 .await?
                 .ok_or(AppError::InvalidCredentials)?;

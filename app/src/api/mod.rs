@@ -1,6 +1,7 @@
 //! Server functions: the UI's API, mounted under `/rpc/`. Each is thin — find the caller, parse,
 //! call `server::db` / `server::auth`, map errors — and shares every rule with the REST handlers.
 
+pub mod account;
 pub mod auth;
 pub mod post;
 pub mod vote;
@@ -14,8 +15,8 @@ mod ssr {
 
     use crate::error::{AppError, FieldErrorKind};
     use crate::model::User;
-    use crate::server::auth::extract::{authenticate, identify};
-    use crate::server::auth::AuthUserId;
+    use crate::server::auth::extract::{authenticate, authenticate_session, identify};
+    use crate::server::auth::{AuthSession, AuthUserId};
     use crate::server::AppState;
 
     /// The shared state, provided by the router to every server function and page render.
@@ -57,6 +58,13 @@ mod ssr {
     /// The caller, who must be logged in.
     pub async fn require_caller(state: &AppState) -> Result<User, AppError> {
         caller(state).await?.ok_or(AppError::NotAuthenticated)
+    }
+
+    /// The caller, who must be logged in, and the session the credential names.
+    pub async fn require_session(state: &AppState) -> Result<AuthSession, AppError> {
+        authenticate_session(state, &parts()?)
+            .await?
+            .ok_or(AppError::NotAuthenticated)
     }
 
     /// Gives the response the error's status code (server functions otherwise answer every

@@ -150,17 +150,22 @@ impl Password {
 
     /// Checks the length rule. Whitespace is kept: it is part of the password.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Self::parse_field(raw, "password")
+    }
+
+    /// `parse` for an input named `field` (`new_password` on the account page).
+    pub fn parse_field(raw: &str, field: &str) -> Result<Self, FieldError> {
         let len = char_len(raw);
         if len < Self::MIN_LEN {
             return Err(FieldError::body(
-                "password",
+                field,
                 FieldErrorKind::StringTooShort,
                 format!("Password should have at least {} characters", Self::MIN_LEN),
             ));
         }
         if len > Self::MAX_LEN {
             return Err(FieldError::body(
-                "password",
+                field,
                 FieldErrorKind::StringTooLong,
                 format!("Password should have at most {} characters", Self::MAX_LEN),
             ));

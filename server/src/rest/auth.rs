@@ -7,7 +7,7 @@ use app::server::AppState;
 use app::{AppError, FieldError, FieldErrorKind, FieldErrors};
 use axum::extract::{Request, State};
 use axum::http::header::CACHE_CONTROL;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -72,6 +72,7 @@ pub async fn login(
     request: Request,
 ) -> Result<TokenAnswer, AppError> {
     let client = ClientKey::of_extensions(request.extensions());
+    let user_agent = session::user_agent(request.headers());
     let form = Pairs::parse(&read_body(request, &state).await?, "body")?;
     let mut errors = FieldErrors::default();
     let username = form.required("username", &mut errors);
@@ -91,7 +92,7 @@ pub async fn login(
     };
     errors.into_result(())?;
     let name = LoginName::parse(&username, "username")?;
-    let (_, token) = account::login(&state, client, &name, &password).await?;
+    let (_, token) = account::login(&state, client, &name, &password, &user_agent).await?;
     Ok(token_answer(token))
 }
 
@@ -108,9 +109,11 @@ pub async fn login(
 )]
 pub async fn refresh_token(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<TokenAnswer, AppError> {
-    let (token, _) = session::refresh(&state, &body.refresh_token).await?;
+    let user_agent = session::user_agent(&headers);
+    let (token, _) = session::refresh(&state, &body.refresh_token, &user_agent).await?;
     Ok(token_answer(token))
 }
 

@@ -147,27 +147,48 @@ fn json_error(path: &str, error: &serde_json::Error) -> FieldError {
     FieldError { loc, msg, kind }
 }
 
+/// The `{id}` segment of a path parsed as `T`, or 422 at `["path", "id"]` with this kind and
+/// message.
+async fn path_id<T: std::str::FromStr>(
+    parts: &mut Parts,
+    kind: FieldErrorKind,
+    msg: &str,
+) -> Result<T, AppError> {
+    let invalid = || AppError::Validation(FieldError::at(&["path", "id"], kind, msg).into());
+    let Path(raw) = Path::<String>::from_request_parts(parts, &())
+        .await
+        .map_err(|_| invalid())?;
+    raw.parse::<T>().map_err(|_| invalid())
+}
+
 /// The `{id}` segment of a path, as a 64-bit integer.
 pub struct PathId(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let invalid = || {
-            AppError::Validation(
-                FieldError::at(
-                    &["path", "id"],
-                    FieldErrorKind::IntParsing,
-                    "Input should be a valid integer, unable to parse string as an integer",
-                )
-                .into(),
-            )
-        };
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let msg = "Input should be a valid integer, unable to parse string as an integer";
+        path_id(parts, FieldErrorKind::IntParsing, msg)
             .await
-            .map_err(|_| invalid())?;
-        raw.parse::<i64>().map(PathId).map_err(|_| invalid())
+            .map(PathId)
+    }
+}
+
+/// A `{id}` path segment that must be a UUID (a session's): 422 `uuid_parsing` otherwise.
+pub struct PathUuid(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathUuid {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        path_id(
+            parts,
+            FieldErrorKind::UuidParsing,
+            "Input should be a valid UUID",
+        )
+        .await
+        .map(PathUuid)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod extract;
 pub mod post;
+pub mod session;
 pub mod user;
 pub mod vote;
 
@@ -58,6 +59,7 @@ impl Modify for BearerSecurity {
     tags(
         (name = "users", description = "Accounts"),
         (name = "authentication", description = "Login, token refresh and logout"),
+        (name = "sessions", description = "The caller's sessions: list them, end them"),
         (name = "posts", description = "Posts, newest first"),
         (name = "votes", description = "One vote per user and post"),
     )
@@ -71,6 +73,7 @@ pub fn documented_router() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .merge(user::router())
             .merge(auth::router())
+            .merge(session::router())
             .merge(post::router())
             .merge(vote::router()),
     )

@@ -2,6 +2,7 @@
 //! from `#[sqlx::test]` (migrated from `migrations/`), builds the real router through
 //! `server::startup`, serves it on an ephemeral port as the binary does and talks HTTP to it.
 
+mod account;
 mod auth;
 mod connection;
 mod health;

@@ -8,11 +8,17 @@ use sqlx::PgPool;
 
 use crate::helpers::TestApp;
 
-/// Every route of the original contract, as the document must list it.
+/// Every route of the contract (the original's and ours), as the document must list it.
 const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/users/"),
     ("get", "/api/users/{id}"),
     ("get", "/api/users/me"),
+    ("patch", "/api/users/me"),
+    ("delete", "/api/users/me"),
+    ("post", "/api/users/me/password"),
+    ("get", "/api/sessions"),
+    ("delete", "/api/sessions"),
+    ("delete", "/api/sessions/{id}"),
     ("post", "/api/login"),
     ("post", "/api/token/refresh"),
     ("post", "/api/logout"),

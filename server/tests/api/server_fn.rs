@@ -342,6 +342,49 @@ async fn logging_out_after_the_access_cookie_expired_leaves_the_browser_logged_o
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn deleting_the_account_after_the_access_cookie_expired_leaves_the_browser_logged_out(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    // Arrange: the access cookie has expired; the request renews the session on its way in.
+    let refresh_only = only_cookie(&cookie, "pb_refresh");
+    // Act
+    let response = rpc(
+        &app,
+        "delete_account",
+        &[("password", PASSWORD)],
+        Some(&refresh_only),
+    )
+    .await;
+    // Assert: the account is gone and the browser keeps two empty cookies, not renewed ones.
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(final_cookie(&response, "pb_access").as_deref(), Some(""));
+    assert_eq!(final_cookie(&response, "pb_refresh").as_deref(), Some(""));
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn ending_this_browsers_own_session_on_the_account_page_logs_it_out(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let cookie = browser_login(&app, "ann@example.com").await;
+    let listed: Value = rpc(&app, "list_sessions", &[], Some(&cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let own = listed[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed[0]["current"], true);
+    // Act
+    let response = rpc(&app, "end_session", &[("id", &own)], Some(&cookie)).await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(final_cookie(&response, "pb_access").as_deref(), Some(""));
+    let after = rpc(&app, "current_user", &[], Some(&cookie)).await;
+    assert_eq!(after.json::<Value>().await.unwrap(), Value::Null);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn after_logout_a_copied_access_cookie_can_neither_read_as_the_user_nor_write(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let cookie = browser_login(&app, "ann@example.com").await;
@@ -674,6 +717,10 @@ async fn every_server_function_answers_malformed_arguments_with_422_as_its_rest_
         ("delete_post", &[("id", "")]),
         ("cast_vote", &[("vote[post_id]", "one"), ("vote[dir]", "1")]),
         ("author_posts", &[("name", "Ann"), ("query[limit]", "ten")]),
+        ("rename_account", &[]),
+        ("change_password", &[("current_password", PASSWORD)]),
+        ("end_session", &[("id", "not-a-session-id")]),
+        ("delete_account", &[]),
     ];
     for (name, form) in cases {
         // Act

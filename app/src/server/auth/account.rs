@@ -1,11 +1,18 @@
-//! The account use cases shared by the REST API and the server functions: sign up and log in.
-//! Transport concerns (cookies, form parsing, status codes) stay with the callers.
+//! The account use cases shared by the REST API and the server functions: sign up, log in, and
+//! what the account page does (rename, change the password, delete the account). Transport
+//! concerns (cookies, form parsing, status codes) stay with the callers.
+
+use std::future::Future;
 
 use crate::error::AppError;
-use crate::model::{Credentials, LoginName, Token, User};
+use crate::model::{
+    AccountDeletion, Credentials, LoginName, NameChange, PasswordChange, Token, User,
+};
+use crate::server::auth::extract::AuthSession;
 use crate::server::auth::session;
 use crate::server::auth::throttle::ClientKey;
 use crate::server::db;
+use crate::server::db::user::StoredCredentials;
 use crate::server::state::AppState;
 
 /// Creates an account: 422 for a bad e-mail, password or name, 409 when the e-mail or the name
@@ -17,23 +24,23 @@ pub async fn register(state: &AppState, credentials: &Credentials) -> Result<Use
     db::user::insert(&state.pool, &sign_up.email, sign_up.name.as_ref(), &hash).await
 }
 
-/// Checks a login name and password and starts a session. An unknown e-mail and a wrong
-/// password give the same error after the same amount of work. A client that failed too often
-/// for this account gets 429 for a while; an account failing from many clients takes its login
-/// attempts one at a time, and its owner elsewhere still gets in (`throttle`).
-#[tracing::instrument(skip_all, fields(?client))]
-pub async fn login(
+/// Checks a password against the account `lookup` finds, under the login throttle: a client
+/// that failed too often for this account gets 429 for a while; an account failing from many
+/// clients takes its attempts one at a time, and its owner elsewhere still gets in (`throttle`).
+/// An unknown account and a wrong password give the same error after the same amount of work.
+/// The account's id when the password is right.
+async fn verify_password(
     state: &AppState,
     client: ClientKey,
     name: &LoginName,
     password: &str,
-) -> Result<(i64, Token), AppError> {
+    lookup: impl Future<Output = Result<Option<StoredCredentials>, AppError>>,
+) -> Result<i64, AppError> {
     let delay = state.throttle.check_login(name, client)?;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let stored = db::user::find_credentials(&state.pool, name.as_str()).await?;
-    let (user_id, hash) = match stored {
+    let (user_id, hash) = match lookup.await? {
         Some(stored) => (Some(stored.user_id), Some(stored.password_hash)),
         None => (None, None),
     };
@@ -41,11 +48,89 @@ pub async fn login(
     match user_id {
         Some(user_id) if is_valid => {
             state.throttle.record_success(name, client);
-            Ok((user_id, session::start(state, user_id).await?))
+            Ok(user_id)
         }
         _ => {
             state.throttle.record_failure(name);
             Err(AppError::InvalidCredentials)
         }
     }
+}
+
+/// Checks a login name and password and starts a session from this client (`user_agent`).
+#[tracing::instrument(skip_all, fields(?client))]
+pub async fn login(
+    state: &AppState,
+    client: ClientKey,
+    name: &LoginName,
+    password: &str,
+    user_agent: &str,
+) -> Result<(i64, Token), AppError> {
+    let lookup = db::user::find_credentials(&state.pool, name.as_str());
+    let user_id = verify_password(state, client, name, password, lookup).await?;
+    Ok((user_id, session::start(state, user_id, user_agent).await?))
+}
+
+/// Checks the caller's own password (403 `Invalid Credentials` when wrong), counted by the same
+/// throttle as logins to the account: a borrowed session cannot be used to guess it.
+async fn confirm_password(
+    state: &AppState,
+    client: ClientKey,
+    caller: &AuthSession,
+    password: &str,
+) -> Result<(), AppError> {
+    let name = LoginName::parse(&caller.user.email, "password")?;
+    let lookup = db::user::find_credentials_of(&state.pool, caller.user.id);
+    verify_password(state, client, &name, password, lookup).await?;
+    Ok(())
+}
+
+/// Gives the caller a new display name: 422 for a bad one, 409 when another user has it.
+#[tracing::instrument(skip_all, fields(user_id = caller.user.id))]
+pub async fn rename(
+    state: &AppState,
+    caller: &AuthSession,
+    change: &NameChange,
+) -> Result<User, AppError> {
+    let name = change.validate()?;
+    db::user::rename(&state.pool, caller.user.id, &name)
+        .await?
+        .ok_or(AppError::InvalidToken)
+}
+
+/// Changes the caller's password: the current one is required (403 when wrong), the new one
+/// follows the sign-up rule (422). Every other session of the account ends; the caller's own
+/// goes on. Returns how many sessions ended.
+#[tracing::instrument(skip_all, fields(user_id = caller.user.id))]
+pub async fn change_password(
+    state: &AppState,
+    client: ClientKey,
+    caller: &AuthSession,
+    change: &PasswordChange,
+) -> Result<u64, AppError> {
+    let new_password = change.validate()?;
+    confirm_password(state, client, caller, &change.current_password).await?;
+    let hash = state.passwords.hash(new_password).await?;
+    let mut tx = state.pool.begin().await?;
+    db::user::set_password_hash(&mut *tx, caller.user.id, &hash).await?;
+    let ended = session::end_in(&mut tx, caller.user.id, None, caller.session).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Deletes the caller's account once the password confirms it (403 when wrong): posts, votes and
+/// every session go with it.
+#[tracing::instrument(skip_all, fields(user_id = caller.user.id))]
+pub async fn delete(
+    state: &AppState,
+    client: ClientKey,
+    caller: &AuthSession,
+    deletion: &AccountDeletion,
+) -> Result<(), AppError> {
+    confirm_password(state, client, caller, &deletion.password).await?;
+    if !db::user::delete(&state.pool, caller.user.id).await? {
+        return Err(AppError::InvalidToken);
+    }
+    tracing::info!("account deleted");
+    Ok(())
 }

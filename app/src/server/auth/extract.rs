@@ -42,12 +42,25 @@ fn credential(state: &AppState, parts: &Parts) -> Credential {
 /// The caller, if any credential was presented. `Err(InvalidToken)` when the credential is
 /// forged, expired, malformed, or names a user who no longer exists.
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<User>, AppError> {
+    Ok(authenticate_session(state, parts)
+        .await?
+        .map(|caller| caller.user))
+}
+
+/// `authenticate`, with the session the credential names.
+pub async fn authenticate_session(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<Option<AuthSession>, AppError> {
     let Credential::Bearer(token) = credential(state, parts) else {
         return Ok(None);
     };
     let claims = state.jwt.verify(&token)?;
     match db::user::find_live(&state.pool, claims.user_id, claims.sid).await? {
-        Some(user) => Ok(Some(user)),
+        Some(user) => Ok(Some(AuthSession {
+            user,
+            session: claims.sid,
+        })),
         None => Err(AppError::InvalidToken),
     }
 }
@@ -71,6 +84,15 @@ pub fn identify(state: &AppState, parts: &Parts) -> Result<Option<AuthUserId>, A
 /// A handler argument that requires a valid credential (401 otherwise).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub User);
+
+/// A handler argument for the account routes: the caller, checked against the database before
+/// the body is read (so a 401 always comes before a 422), and the session the credential names
+/// (`None` for a token minted by the original app).
+#[derive(Debug, Clone)]
+pub struct AuthSession {
+    pub user: User,
+    pub session: Option<uuid::Uuid>,
+}
 
 /// The caller of a route or server function whose own statement proves the caller still exists:
 /// the id a valid token names, checked without touching the database, so that the request takes
@@ -120,11 +142,8 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        authenticate(&state, parts)
-            .await?
-            .map(AuthUser)
-            .ok_or(AppError::NotAuthenticated)
+        let caller = AuthSession::from_request_parts(parts, state).await?;
+        Ok(AuthUser(caller.user))
     }
 }
 
@@ -138,5 +157,20 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         identify(&state, parts)?.ok_or(AppError::NotAuthenticated)
+    }
+}
+
+impl<S> FromRequestParts<S> for AuthSession
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        authenticate_session(&state, parts)
+            .await?
+            .ok_or(AppError::NotAuthenticated)
     }
 }

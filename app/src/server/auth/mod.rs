@@ -8,4 +8,4 @@ pub mod session;
 pub mod throttle;
 pub mod token;
 
-pub use extract::{AuthUser, AuthUserId};
+pub use extract::{AuthSession, AuthUser, AuthUserId};

@@ -14,8 +14,13 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use axum::http::header::USER_AGENT;
+use axum::http::HeaderMap;
+use sqlx::PgConnection;
+
 use crate::error::AppError;
-use crate::model::Token;
+use crate::model::{ActiveSession, Token};
+use crate::server::auth::AuthUserId;
 use crate::server::config::Config;
 use crate::server::db;
 use crate::server::state::AppState;
@@ -70,18 +75,37 @@ fn token_pair(
     })
 }
 
+/// The longest `User-Agent` a session keeps, in characters.
+const MAX_USER_AGENT_LEN: usize = 200;
+
+/// The client's `User-Agent`, as the account page lists it beside the session: printable
+/// characters only, at most `MAX_USER_AGENT_LEN` of them; empty when none was sent.
+pub fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USER_AGENT_LEN)
+        .collect()
+}
+
 /// Starts a new session (a new token family) for a user who just proved who they are.
-pub async fn start(state: &AppState, user_id: i64) -> Result<Token, AppError> {
+pub async fn start(state: &AppState, user_id: i64, user_agent: &str) -> Result<Token, AppError> {
     let refresh_token = new_refresh_token();
     let session = Uuid::new_v4();
+    let mut tx = state.pool.begin().await?;
+    db::session::insert(&mut *tx, session, user_id, user_agent).await?;
     db::token::insert(
-        &state.pool,
+        &mut *tx,
         &hash_refresh_token(&refresh_token),
         session,
         user_id,
         refresh_expiry(state),
     )
     .await?;
+    tx.commit().await?;
     token_pair(state, user_id, session, refresh_token)
 }
 
@@ -101,10 +125,15 @@ fn successor_of(state: &AppState, presented: &str) -> Result<String, AppError> {
 /// same successor as before; any other token that was already exchanged revokes its session
 /// and is 401 too. Runs under the session's lock, so a logout cannot miss a successor that a
 /// concurrent exchange is inserting.
-pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i64), AppError> {
+/// `user_agent` is the client's, recorded as the session's latest.
+pub async fn refresh(
+    state: &AppState,
+    refresh_token: &str,
+    user_agent: &str,
+) -> Result<(Token, i64), AppError> {
     let hash = hash_refresh_token(refresh_token);
     let mut tx = state.pool.begin().await?;
-    db::token::lock_session(&mut tx, &hash).await?;
+    db::session::lock_by_token(&mut tx, &hash).await?;
     let grace = state.config.refresh_reuse_grace;
     let consumed = db::token::consume(&mut tx, &hash, grace).await?;
     let next = successor_of(state, refresh_token)?;
@@ -130,6 +159,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i6
         }
         db::token::Consumed::Invalid => return Err(AppError::InvalidToken),
     };
+    db::session::touch(&mut *tx, family_id, user_agent).await?;
     tx.commit().await?;
     Ok((token_pair(state, user_id, family_id, next)?, user_id))
 }
@@ -139,10 +169,56 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<(Token, i6
 pub async fn end(state: &AppState, refresh_token: &str) -> Result<(), AppError> {
     let hash = hash_refresh_token(refresh_token);
     let mut tx = state.pool.begin().await?;
-    db::token::lock_session(&mut tx, &hash).await?;
+    db::session::lock_by_token(&mut tx, &hash).await?;
     db::token::revoke_by_token(&mut *tx, &hash).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The caller's live sessions, most recently used first.
+pub async fn list(state: &AppState, caller: AuthUserId) -> Result<Vec<ActiveSession>, AppError> {
+    let sessions = db::session::list_live(&state.pool, caller.id, caller.session).await?;
+    // The statement finds nothing for a caller whose own session has ended.
+    if sessions.is_empty() {
+        caller.confirm(state).await?;
+    }
+    Ok(sessions)
+}
+
+/// Ends sessions of a user inside `tx`: the one with id `only`, or (when `only` is `None`)
+/// every one but `keep`. Returns how many live sessions ended.
+pub async fn end_in(
+    tx: &mut PgConnection,
+    user_id: i64,
+    only: Option<Uuid>,
+    keep: Option<Uuid>,
+) -> Result<u64, AppError> {
+    let locked = db::session::lock_of_user(tx, user_id, only, keep).await?;
+    db::token::revoke_families(&mut *tx, &locked).await
+}
+
+/// Ends one of the user's sessions (the caller's own included): 404 when the user has no live
+/// session with this id.
+pub async fn end_one(state: &AppState, user_id: i64, id: Uuid) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let ended = end_in(&mut tx, user_id, Some(id), None).await?;
+    tx.commit().await?;
+    if ended == 0 {
+        return Err(AppError::NotFound("Session not found".to_owned()));
+    }
+    Ok(())
+}
+
+/// Ends every session of the user but `keep` (all of them when `None`); how many ended.
+pub async fn end_others(
+    state: &AppState,
+    user_id: i64,
+    keep: Option<Uuid>,
+) -> Result<u64, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let ended = end_in(&mut tx, user_id, None, keep).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 fn build_cookie(

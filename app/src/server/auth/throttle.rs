@@ -101,6 +101,18 @@ impl ClientKey {
     }
 }
 
+/// A handler argument: the client the router recorded (`ClientKey::of_extensions`).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self::of_extensions(&parts.extensions))
+    }
+}
+
 /// One `X-Forwarded-For` hop as an address: `192.0.2.1`, `192.0.2.1:443`, `2001:db8::1`,
 /// `[2001:db8::1]` or `[2001:db8::1]:443`; IPv4-mapped IPv6 as IPv4.
 fn parse_hop(hop: &str) -> Option<IpAddr> {

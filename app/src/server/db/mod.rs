@@ -5,6 +5,7 @@
 
 pub mod idempotency;
 pub mod post;
+pub mod session;
 pub mod token;
 pub mod user;
 pub mod vote;

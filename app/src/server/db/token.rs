@@ -42,26 +42,10 @@ pub async fn insert(
     Ok(())
 }
 
-/// Takes the lock of the session (token family) that the token with this hash belongs to, until
-/// the transaction ends: exchanges and revocations of one session run one at a time, so that a
-/// revocation cannot miss a successor that a concurrent exchange is inserting. Unknown tokens
-/// take no lock.
-#[tracing::instrument(skip_all)]
-pub async fn lock_session(conn: &mut PgConnection, token_hash: &[u8]) -> Result<(), AppError> {
-    sqlx::query_scalar!(
-        r#"select pg_advisory_xact_lock(hashtextextended(family_id::text, 0))::text as "locked!"
-           from refresh_tokens where token_hash = $1"#,
-        token_hash
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Marks a live token used: of two requests racing with one token, one gets `Fresh` and the
 /// other finds it used. A used token is `Retried` when it is the family's most recently
 /// exchanged one, was exchanged less than `grace` ago and its family is live; else `Reused`.
-/// Run it in the transaction that inserts the successor, after `lock_session`.
+/// Run it in the transaction that inserts the successor, after `session::lock_by_token`.
 #[tracing::instrument(skip(conn, token_hash))]
 pub async fn consume(
     conn: &mut PgConnection,
@@ -139,4 +123,23 @@ pub async fn revoke_by_token(
     .execute(executor)
     .await?;
     Ok(())
+}
+
+/// Revokes the tokens of the given sessions (families); how many sessions were live.
+#[tracing::instrument(skip(executor))]
+pub async fn revoke_families(
+    executor: impl PgExecutor<'_>,
+    family_ids: &[Uuid],
+) -> Result<u64, AppError> {
+    let ended = sqlx::query_scalar!(
+        r#"with revoked as (
+               update refresh_tokens set revoked_at = now()
+               where family_id = any($1) and revoked_at is null
+               returning family_id)
+           select count(distinct family_id) as "count!" from revoked"#,
+        family_ids
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(u64::try_from(ended).unwrap_or_default())
 }

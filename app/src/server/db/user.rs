@@ -32,13 +32,65 @@ pub async fn insert(
     )
     .fetch_one(executor)
     .await
-    .map_err(|error| match violated_constraint(&error) {
+    .map_err(taken)
+}
+
+/// A uniqueness violation on `users` as the 409 of its field; any other error as it is.
+fn taken(error: sqlx::Error) -> AppError {
+    match violated_constraint(&error) {
         Some("users_email_key") => {
             AppError::conflict("email", "A user with this e-mail already exists")
         }
         Some("users_name_key") => AppError::conflict("name", "This name is taken"),
         _ => AppError::from_db(error),
-    })
+    }
+}
+
+/// Gives the user a new display name: the user as it now is (`None` if gone). A name another
+/// user has, in any letter case, is a 409 on `name`.
+#[tracing::instrument(skip(executor))]
+pub async fn rename(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    name: &DisplayName,
+) -> Result<Option<User>, AppError> {
+    sqlx::query_as!(
+        User,
+        r#"update users set name = $2 where id = $1
+           returning id, email, coalesce(name, 'user#' || id) as "name!", created_at"#,
+        id,
+        name.as_str()
+    )
+    .fetch_optional(executor)
+    .await
+    .map_err(taken)
+}
+
+/// Replaces the user's password hash.
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn set_password_hash(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "update users set password_hash = $2 where id = $1",
+        id,
+        password_hash
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the user; their posts, votes, sessions and tokens go with them (`on delete
+/// cascade`). Whether there was such a user.
+#[tracing::instrument(skip(executor))]
+pub async fn delete(executor: impl PgExecutor<'_>, id: i64) -> Result<bool, AppError> {
+    let deleted = sqlx::query!("delete from users where id = $1", id)
+        .execute(executor)
+        .await?;
+    Ok(deleted.rows_affected() > 0)
 }
 
 /// The user with this id, if any.
@@ -109,6 +161,21 @@ pub async fn find_credentials(
         StoredCredentials,
         "select id as user_id, password_hash from users where lower(email) = lower($1)",
         email.trim()
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// The stored hash of the user with this id.
+#[tracing::instrument(skip(executor))]
+pub async fn find_credentials_of(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+) -> Result<Option<StoredCredentials>, AppError> {
+    Ok(sqlx::query_as!(
+        StoredCredentials,
+        "select id as user_id, password_hash from users where id = $1",
+        id
     )
     .fetch_optional(executor)
     .await?)
