@@ -10,7 +10,7 @@ use leptos_router::{path, SsrMode};
 use crate::components::nav::Nav;
 use crate::offline::{self, provide_offline, Offline};
 use crate::pages::{
-    author::AuthorPage, editor::EditorPage, home::HomePage, login::LoginPage,
+    account::AccountPage, author::AuthorPage, editor::EditorPage, home::HomePage, login::LoginPage,
     my_posts::MyPostsPage, not_found::NotFoundPage, post_detail::PostPage, register::RegisterPage,
 };
 use crate::session::{provide_session, Session};
@@ -157,6 +157,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/me") view=MyPostsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/new") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id") view=PostPage ssr=SsrMode::Async />
                     <Route path=path!("/posts/:id/edit") view=EditorPage ssr=SsrMode::Async />

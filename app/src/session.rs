@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::account::{DeleteAccount, RenameAccount};
 use crate::api::auth::{current_user, Login, Logout, Register};
 use crate::error::AppError;
 use crate::model::User;
@@ -14,6 +15,9 @@ pub struct Session {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub register: ServerAction<Register>,
+    /// The account page's actions that change who is shown in the header.
+    pub rename: ServerAction<RenameAccount>,
+    pub delete_account: ServerAction<DeleteAccount>,
     pub user: Resource<Result<Option<User>, AppError>>,
 }
 
@@ -39,12 +43,16 @@ pub fn provide_session() -> Session {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
     let register = ServerAction::<Register>::new();
+    let rename = ServerAction::<RenameAccount>::new();
+    let delete_account = ServerAction::<DeleteAccount>::new();
     let user = Resource::new(
         move || {
             (
                 login.version().get(),
                 logout.version().get(),
                 register.version().get(),
+                rename.version().get(),
+                delete_account.version().get(),
             )
         },
         |_| current_user(),
@@ -53,6 +61,8 @@ pub fn provide_session() -> Session {
         login,
         logout,
         register,
+        rename,
+        delete_account,
         user,
     };
     provide_context(session);

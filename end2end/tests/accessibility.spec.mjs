@@ -38,11 +38,11 @@ test('no page has a serious or critical accessibility violation', async ({ page,
   const token = await apiUser(request);
   const post = await apiPost(request, token, 'An accessible post');
   const author = `/u/${encodeURIComponent(post.owner.name)}`;
-  for (const path of ['/', '/login', '/register', `/posts/${post.id}`, '/?q=accessible', author]) {
+  for (const path of ['/', '/login', '/register', `/posts/${post.id}`, '/?q=accessible', author, '/account']) {
     await scan(page, path);
   }
   await signUp(page);
-  for (const path of ['/', '/posts/new', '/me', `/posts/${post.id}`, author]) {
+  for (const path of ['/', '/posts/new', '/me', `/posts/${post.id}`, author, '/account']) {
     await scan(page, path);
   }
 });

@@ -41,7 +41,7 @@ pub fn Nav() -> impl IntoView {
                             <A href="/posts/new">"New post"</A>
                             <A href="/me">"My posts"</A>
                             <span class="status-dot" class:offline=move || !offline.online.get() title="Connection"></span>
-                            <span class="who" data-testid="current-user">{user.name}</span>
+                            <A href="/account" attr:class="who" attr:data-testid="current-user" attr:title="Your account">{user.name}</A>
                             <ActionForm action=session.logout attr:class="inline">
                                 <button type="submit" class="link">"Log out"</button>
                             </ActionForm>

@@ -1,6 +1,7 @@
 //! One module per route. Pages own their resources, actions and URL state, and pass data down to
 //! components.
 
+pub mod account;
 pub mod author;
 pub mod editor;
 pub mod home;
