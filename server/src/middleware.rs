@@ -2,6 +2,7 @@
 //! cookie, renewing an expired access cookie from the refresh cookie, giving server-function
 //! errors their status, and security headers.
 
+use app::server::auth::extract::identify;
 use app::server::auth::session;
 use app::server::auth::throttle::ClientKey;
 use app::server::AppState;
@@ -10,7 +11,8 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, COOKIE, HOST, ORIGIN, SET_COOKIE, STRICT_TRANSPORT_SECURITY,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, COOKIE, HOST, ORIGIN, SET_COOKIE,
+    STRICT_TRANSPORT_SECURITY,
 };
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -221,6 +223,50 @@ pub async fn limit_credential_attempts(
 
 /// Largest server-function error body read back (an `AppError` with a few field errors).
 const MAX_SERVER_FN_ERROR_BYTES: usize = 64 * 1024;
+
+/// Authentication is answered before anything else (docs/api.md): a request whose credential
+/// names a user who is gone, or a session that has ended, is 401 even where its handler refused
+/// it first. Handlers that take `AuthUserId` check their caller in the very statement that does
+/// their work, so they learn of it only when that statement runs; what they refused before it
+/// (422) or found nothing for (404) is checked here instead, in this one place. Only such
+/// refusals pay for the lookup. REST and server functions only: a page keeps its own 404.
+pub async fn authenticate_refusals(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/") && !path.starts_with("/rpc/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let caller = identify(&state, &parts);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let is_refusal = matches!(
+        response.status(),
+        StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let Ok(Some(caller)) = caller else {
+        return response;
+    };
+    if !is_refusal {
+        return response;
+    }
+    let Err(error) = caller.confirm(&state).await else {
+        return response;
+    };
+    if !response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return error.into_response();
+    }
+    // A server function's error: the same encoding (the JSON of `AppError`), another status.
+    let (mut parts, _) = response.into_parts();
+    parts.status = error.status();
+    parts.headers.remove(CONTENT_LENGTH);
+    match serde_json::to_vec(&error) {
+        Ok(body) => Response::from_parts(parts, Body::from(body)),
+        Err(_) => AppError::Internal.into_response(),
+    }
+}
 
 /// A server function that fails before its body runs (its arguments could not be decoded, or
 /// are missing) is answered by the server_fn crate with 500 whatever the error. This gives such

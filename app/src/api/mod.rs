@@ -46,15 +46,6 @@ mod ssr {
         identify(state, &parts()?)
     }
 
-    /// The answer to a read refused before, or by, its statement: `error`, unless the caller's
-    /// account is gone, which is 401 (authentication is answered first).
-    pub async fn refuse(state: &AppState, caller: Option<AuthUserId>, error: AppError) -> AppError {
-        match caller {
-            Some(caller) => caller.rejecting(state, error).await,
-            None => error,
-        }
-    }
-
     /// The caller, who must be logged in.
     pub async fn require_caller(state: &AppState) -> Result<User, AppError> {
         caller(state).await?.ok_or(AppError::NotAuthenticated)

@@ -23,7 +23,7 @@ fn without_others_email(
 /// session that is invalid or whose user is gone; 422 for a bad limit, skip or search.
 #[server(prefix = "/rpc", endpoint = "list_posts")]
 pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, AppError> {
-    use super::ssr::{caller_id, refuse, respond, state};
+    use super::ssr::{caller_id, respond, state};
     use crate::server::db;
 
     respond(
@@ -35,10 +35,7 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
             } else {
                 None
             };
-            let query = match query.validate() {
-                Ok(query) => query,
-                Err(invalid) => return Err(refuse(&state, caller, invalid).await),
-            };
+            let query = query.validate()?;
             // One row past the page tells whether another page follows.
             let overfetch = query.limit + 1;
             let rows = if let Some(owner) = owner {
@@ -118,7 +115,7 @@ pub async fn author_posts(name: String, query: PostQuery) -> Result<AuthorFeed, 
 /// a session that is invalid or whose user is gone.
 #[server(prefix = "/rpc", endpoint = "get_post")]
 pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
-    use super::ssr::{caller_id, refuse, respond, state};
+    use super::ssr::{caller_id, respond, state};
     use crate::server::db;
 
     respond(
@@ -126,11 +123,12 @@ pub async fn get_post(id: i64) -> Result<PostOut, AppError> {
             let state = state()?;
             let caller = caller_id(&state)?;
             let (viewer, session) = (caller.map(|c| c.id), caller.and_then(|c| c.session));
-            match db::post::find(&state.pool, id, viewer, session).await? {
-                Some(post) => Ok(without_others_email(post, caller)),
-                // Missing, hidden, or the caller is gone (the statement cannot tell which).
-                None => Err(refuse(&state, caller, db::post::not_found(id)).await),
-            }
+            // None: missing, hidden, or the caller is gone (the statement cannot tell which; a
+            // 404 is checked for the last by the server's `authenticate_refusals`).
+            db::post::find(&state.pool, id, viewer, session)
+                .await?
+                .map(|post| without_others_email(post, caller))
+                .ok_or_else(|| db::post::not_found(id))
         }
         .await,
     )

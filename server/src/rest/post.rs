@@ -47,12 +47,9 @@ fn post_query(pairs: &Pairs) -> Result<PostQuery, AppError> {
 pub async fn list_posts(
     State(state): State<AppState>,
     caller: AuthUserId,
-    pairs: Result<Pairs, AppError>,
+    pairs: Pairs,
 ) -> Result<Json<Vec<PostOut>>, AppError> {
-    let query = match pairs.and_then(|pairs| post_query(&pairs)) {
-        Ok(query) => query,
-        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
-    };
+    let query = post_query(&pairs)?;
     let posts = db::post::list(
         &state.pool,
         Some(caller.id),
@@ -83,12 +80,9 @@ pub async fn list_posts(
 pub async fn create_post(
     State(state): State<AppState>,
     caller: AuthUserId,
-    body: Result<ApiJson<NewPost>, AppError>,
+    ApiJson(post): ApiJson<NewPost>,
 ) -> Result<(StatusCode, Json<Post>), AppError> {
-    let post = match body.and_then(|ApiJson(post)| post.validate()) {
-        Ok(post) => post,
-        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
-    };
+    let post = post.validate()?;
     let created = db::post::insert(&state.pool, caller.id, caller.session, &post).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -108,17 +102,14 @@ pub async fn create_post(
 pub async fn get_post(
     State(state): State<AppState>,
     caller: AuthUserId,
-    id: Result<PathId, AppError>,
+    PathId(id): PathId,
 ) -> Result<Json<PostOut>, AppError> {
-    let PathId(id) = match id {
-        Ok(id) => id,
-        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
-    };
-    match db::post::find(&state.pool, id, Some(caller.id), caller.session).await? {
-        Some(post) => Ok(Json(post)),
-        // Missing, hidden, or the caller is gone (the statement cannot tell which).
-        None => Err(caller.rejecting(&state, db::post::not_found(id)).await),
-    }
+    // None: missing, hidden, or the caller is gone (the statement cannot tell which; a 404 is
+    // checked for the last, `middleware::authenticate_refusals`).
+    db::post::find(&state.pool, id, Some(caller.id), caller.session)
+        .await?
+        .map(Json)
+        .ok_or_else(|| db::post::not_found(id))
 }
 
 /// Replace a post; an omitted `published` becomes true. Owner only.

@@ -146,18 +146,12 @@ pub async fn delete_current_user(
 pub async fn get_user(
     State(state): State<AppState>,
     caller: AuthUserId,
-    id: Result<PathId, AppError>,
+    PathId(id): PathId,
 ) -> Result<Json<User>, AppError> {
-    let PathId(id) = match id {
-        Ok(id) => id,
-        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
-    };
-    match db::user::find_seen_by(&state.pool, id, caller.id, caller.session).await? {
-        Some(user) => Ok(Json(user)),
-        // Missing, or the caller is gone (the statement cannot tell which).
-        None => {
-            let missing = AppError::NotFound(format!("User with id: {id} does not exist"));
-            Err(caller.rejecting(&state, missing).await)
-        }
-    }
+    // None: missing, or the caller is gone (the statement cannot tell which; a 404 is checked
+    // for the latter, `middleware::authenticate_refusals`).
+    db::user::find_seen_by(&state.pool, id, caller.id, caller.session)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("User with id: {id} does not exist")))
 }

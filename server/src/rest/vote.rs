@@ -36,13 +36,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub async fn cast_vote(
     State(state): State<AppState>,
     caller: AuthUserId,
-    body: Result<ApiJson<VoteInput>, AppError>,
+    ApiJson(vote): ApiJson<VoteInput>,
 ) -> Result<(StatusCode, Json<VoteOutcome>), AppError> {
-    let checked = body.and_then(|ApiJson(vote)| Ok((vote.post_id, vote.direction()?)));
-    let (post_id, direction) = match checked {
-        Ok(valid) => valid,
-        Err(invalid) => return Err(caller.rejecting(&state, invalid).await),
-    };
+    let (post_id, direction) = (vote.post_id, vote.direction()?);
     let mut conn = state.pool.acquire().await?;
     db::vote::cast(&mut conn, caller.id, caller.session, post_id, direction).await?;
     Ok((

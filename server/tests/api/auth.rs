@@ -425,6 +425,47 @@ async fn log_out(app: &TestApp, tokens: &Value) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn after_logout_every_route_answers_401_before_judging_the_input(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let bob = app.token_for("bob@example.com").await;
+    let post = app.post_id(&bob, "hello").await;
+    let tokens = app.signed_up("ann@example.com").await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    log_out(&app, &tokens).await;
+    // Act and assert: malformed input (422) and missing things (404) alike.
+    for path in [
+        "/api/posts/abc".to_owned(),
+        "/api/posts/?limit=-1".to_owned(),
+        format!("/api/posts/{}", post + 1000),
+        "/api/users/abc".to_owned(),
+        "/api/users/999999".to_owned(),
+    ] {
+        let response = app.get(&path, Some(&access)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let bad_vote = app.vote(&access, post, 2).await;
+    assert_eq!(bad_vote.status(), StatusCode::UNAUTHORIZED);
+    let bad_post = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/posts/",
+            Some(&access),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(bad_post.status(), StatusCode::UNAUTHORIZED);
+    // A live session gets the 422 and the 404.
+    assert_eq!(
+        app.get("/api/posts/abc", Some(&bob)).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.get("/api/users/999999", Some(&bob)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn logging_out_ends_the_sessions_access_tokens_at_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let tokens = app.signed_up("ann@example.com").await;
@@ -521,6 +562,21 @@ async fn an_email_longer_than_254_characters_is_422_at_sign_up_and_login(pool: P
     let huge = "u".repeat(900_000);
     assert_invalid_at(app.login(&huge, PASSWORD).await, &["body", "username"]).await;
     assert_eq!(app.count("users").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn logins_with_megabyte_usernames_leave_nothing_in_memory(pool: PgPool) {
+    let config = crate::helpers::test_config(&[("AUTH_RATE_LIMIT_PER_MINUTE", "0")]);
+    let app = TestApp::spawn_with(pool, config).await;
+    // Act: failed logins with 1 MB usernames, each a different one.
+    for n in 0..20 {
+        let huge = format!("{n}{}", "u".repeat(1_000_000));
+        let response = app.login(&huge, "wrong password").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Assert: refused before counting, so the failure counters hold no key at all (and every
+    // key they do hold is 16 bytes, whatever the name: throttle's own tests bound their number).
+    assert_eq!(app.state.throttle.remembered(), 0);
 }
 
 #[sqlx::test(migrations = "../migrations")]

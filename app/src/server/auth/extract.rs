@@ -102,10 +102,11 @@ pub struct AuthSession {
 /// session too (`live_viewer`, migrations/0009).
 /// - Writes learn that the user is gone, or the session over, from the statement itself, and
 ///   answer `AppError::InvalidToken`.
-/// - Reads get nothing back for such a viewer, and call `AuthUserId::confirm` when that happens,
-///   to tell a deleted user or an ended session (401) from an empty page or a missing post.
-/// - A request refused before its statement runs (a malformed body, query or path) goes through
-///   `AuthUserId::rejecting`.
+/// - Lists get nothing back for such a viewer, and call `AuthUserId::confirm` when that
+///   happens, to tell a deleted user or an ended session (401) from an empty page.
+/// - A request refused before its statement runs (a malformed body, query or path: 422), or a
+///   read that found nothing (404), is checked by the server, in one place, before it is
+///   answered (`server::middleware::authenticate_refusals`).
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUserId {
     /// The user the token names.
@@ -120,16 +121,6 @@ impl AuthUserId {
         match db::user::find_live(&state.pool, self.id, self.session).await? {
             Some(_) => Ok(()),
             None => Err(AppError::InvalidToken),
-        }
-    }
-
-    /// The answer to a request refused before, or by, the handler's statement: `error`, unless
-    /// the user is gone, which is 401, since authentication is checked first (docs/api.md). Only
-    /// refused requests pay for the lookup.
-    pub async fn rejecting(self, state: &AppState, error: AppError) -> AppError {
-        match self.confirm(state).await {
-            Ok(()) => error,
-            Err(gone_or_failed) => gone_or_failed,
         }
     }
 }
