@@ -63,7 +63,7 @@ async function headerItems(page) {
   const boxes = await page.locator('.site-header nav > *:visible').evaluateAll((items) =>
     items.map((item) => {
       const box = item.getBoundingClientRect();
-      return { text: item.textContent.trim(), middle: (box.top + box.bottom) / 2, right: box.right };
+      return { text: item.textContent.trim(), middle: (box.top + box.bottom) / 2, left: box.left, right: box.right };
     }));
   // Items whose middles are within a few pixels share a row (they are centred in it).
   const rows = [];
@@ -73,6 +73,7 @@ async function headerItems(page) {
   return boxes.map((box) => ({
     text: box.text,
     row: rows.findIndex((middle) => Math.abs(box.middle - middle) <= 8),
+    left: box.left,
     right: box.right,
   }));
 }
@@ -94,7 +95,10 @@ test('the header fits a phone in two rows and a desktop in one', async ({ page }
   expect(row('New post')).toBe(1);
   expect(row('My posts')).toBe(1);
   expect(row('Log out')).toBe(1);
-  for (const item of narrow) expect(item.right, item.text).toBeLessThanOrEqual(375);
+  for (const item of narrow) {
+    expect(item.left, `${item.text} keeps the page margin`).toBeGreaterThanOrEqual(8);
+    expect(item.right, `${item.text} keeps the page margin`).toBeLessThanOrEqual(375 - 8);
+  }
   // Nothing scrolls sideways.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 });
