@@ -25,6 +25,6 @@ select family_id, min(user_id), min(created_at), max(coalesce(used_at, created_a
 from refresh_tokens
 group by family_id;
 
-alter table refresh_tokens
-    add constraint refresh_tokens_family_id_fkey
-        foreign key (family_id) references sessions (id) on delete cascade;
+-- No foreign key from refresh_tokens.family_id to sessions yet: during a rolling deploy the
+-- instances still on the previous version issue tokens without a sessions row. A later
+-- migration adds it, once every instance writes the row first (session::start does).

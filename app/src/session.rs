@@ -27,6 +27,11 @@ impl Session {
         self.user.get().and_then(Result::ok).flatten()
     }
 
+    /// The logged-in user, read without subscribing.
+    pub fn current_untracked(&self) -> Option<User> {
+        self.user.get_untracked().and_then(Result::ok).flatten()
+    }
+
     /// The logged-in user's id, read without subscribing (for event handlers).
     pub fn user_id_untracked(&self) -> Option<i64> {
         self.user

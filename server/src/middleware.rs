@@ -2,7 +2,7 @@
 //! cookie, renewing an expired access cookie from the refresh cookie, giving server-function
 //! errors their status, and security headers.
 
-use app::server::auth::extract::identify;
+use app::server::auth::extract::{identify, UncheckedCaller};
 use app::server::auth::session;
 use app::server::auth::throttle::ClientKey;
 use app::server::AppState;
@@ -175,11 +175,22 @@ pub async fn renew_session(
 
 /// The requests that try a password or create an account.
 fn is_credential_attempt(request: &Request) -> bool {
-    request.method() == Method::POST
-        && matches!(
-            request.uri().path(),
-            "/api/login" | "/api/users" | "/api/users/" | "/rpc/login" | "/rpc/register"
-        )
+    let path = request.uri().path();
+    match *request.method() {
+        Method::POST => matches!(
+            path,
+            "/api/login"
+                | "/api/users"
+                | "/api/users/"
+                | "/api/users/me/password"
+                | "/rpc/login"
+                | "/rpc/register"
+                | "/rpc/change_password"
+                | "/rpc/delete_account"
+        ),
+        Method::DELETE => path == "/api/users/me",
+        _ => false,
+    }
 }
 
 /// Records who the client is (`ClientKey`) for the rest of the request: the TCP peer, or the
@@ -226,10 +237,11 @@ const MAX_SERVER_FN_ERROR_BYTES: usize = 64 * 1024;
 
 /// Authentication is answered before anything else (docs/api.md): a request whose credential
 /// names a user who is gone, or a session that has ended, is 401 even where its handler refused
-/// it first. Handlers that take `AuthUserId` check their caller in the very statement that does
-/// their work, so they learn of it only when that statement runs; what they refused before it
-/// (422) or found nothing for (404) is checked here instead, in this one place. Only such
-/// refusals pay for the lookup. REST and server functions only: a page keeps its own 404.
+/// it first. Handlers that identify their caller without the database (`AuthUserId`,
+/// `identify`) check it in the very statement that does their work, so they learn of it only
+/// when that statement runs; what they refused before it (413, 415, 422) or found nothing for
+/// (404) is checked here instead, in this one place. Only such refusals pay for the lookup, and
+/// only for those handlers: sign-up, login and unknown paths answer as they are.
 pub async fn authenticate_refusals(
     State(state): State<AppState>,
     request: Request,
@@ -239,17 +251,22 @@ pub async fn authenticate_refusals(
     if !path.starts_with("/api/") && !path.starts_with("/rpc/") {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let caller = identify(&state, &parts);
+    let unchecked = UncheckedCaller::default();
+    parts.extensions.insert(unchecked.clone());
     let response = next.run(Request::from_parts(parts, body)).await;
     let is_refusal = matches!(
         response.status(),
-        StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::NOT_FOUND
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY
     );
     let Ok(Some(caller)) = caller else {
         return response;
     };
-    if !is_refusal {
+    if !is_refusal || !unchecked.was_identified() {
         return response;
     }
     let Err(error) = caller.confirm(&state).await else {
@@ -296,14 +313,24 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
 }
 
 /// Headers every response carries; `Cache-Control: no-store` on any answer that sets the
-/// session cookies; and over https (`COOKIE_SECURE`), HSTS.
+/// session cookies, and `private, no-store` on any other answer to a request with a credential
+/// (unless the handler chose its own); and over https (`COOKIE_SECURE`), HSTS.
 pub async fn security_headers(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    // An answer to a request that says who is asking may hold that person's data (their e-mail,
+    // drafts, sessions): no cache keeps it, so that the next person at a shared computer does not
+    // get it from the back button. Static assets carry nothing personal.
+    let is_personal = !request.uri().path().starts_with("/pkg/")
+        && (request.headers().contains_key(AUTHORIZATION)
+            || has_session_cookie(&CookieJar::from_headers(request.headers())));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if is_personal && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
     headers.insert(
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),

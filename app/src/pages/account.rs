@@ -17,11 +17,14 @@ use crate::session::use_session;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_session();
+    // The sections are built once per user, not again each time the user is read anew (after a
+    // rename): the forms keep what they show.
+    let user_id = Memo::new(move |_| session.current().map(|user| user.id));
     view! {
         <Title text="Your account" />
         <h1>"Your account"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading your account…"</p> }>
-            {move || match session.current() {
+            {move || match user_id.get().and(session.current_untracked()) {
                 Some(user) => view! { <AccountSections user /> }.into_any(),
                 None => view! {
                     <p class="empty"><A href="/login">"Log in"</A> " to manage your account."</p>
@@ -35,6 +38,8 @@ pub fn AccountPage() -> impl IntoView {
 /// Everything on the page, for a logged-in user.
 #[component]
 fn AccountSections(user: User) -> impl IntoView {
+    // Shared by the password form and the session list: a change ends other sessions.
+    let change_password = ServerAction::<ChangePassword>::new();
     view! {
         <section class="account-section" aria-labelledby="profile-heading">
             <h2 id="profile-heading">"Profile"</h2>
@@ -44,11 +49,11 @@ fn AccountSections(user: User) -> impl IntoView {
         </section>
         <section class="account-section" aria-labelledby="password-heading">
             <h2 id="password-heading">"Password"</h2>
-            <PasswordForm />
+            <PasswordForm change=change_password />
         </section>
         <section class="account-section" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Where you are logged in"</h2>
-            <SessionList />
+            <SessionList change_password />
         </section>
         <section class="account-section danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete your account"</h2>
@@ -90,8 +95,19 @@ fn RenameForm(name: String) -> impl IntoView {
 
 /// The password form. Changing the password logs out every other session.
 #[component]
-fn PasswordForm() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
+fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
+    let current = NodeRef::<leptos::html::Input>::new();
+    let new = NodeRef::<leptos::html::Input>::new();
+    // Once changed, neither password stays on the page.
+    Effect::new(move |_| {
+        if matches!(change.value().get(), Some(Ok(_))) {
+            for input in [current, new] {
+                if let Some(input) = input.get_untracked() {
+                    input.set_value("");
+                }
+            }
+        }
+    });
     let error = Signal::derive(move || {
         let error = change.value().get().and_then(Result::err);
         error.map(|error| explain_wrong_password(error, "The current password is not right."))
@@ -111,6 +127,7 @@ fn PasswordForm() -> impl IntoView {
             <label for="current_password">"Current password"</label>
             <input
                 id="current_password"
+                node_ref=current
                 type="password"
                 name="current_password"
                 autocomplete="current-password"
@@ -119,6 +136,7 @@ fn PasswordForm() -> impl IntoView {
             <label for="new_password">"New password"</label>
             <input
                 id="new_password"
+                node_ref=new
                 type="password"
                 name="new_password"
                 autocomplete="new-password"
@@ -140,20 +158,19 @@ fn PasswordForm() -> impl IntoView {
 
 /// The live sessions, each with a button that ends it.
 #[component]
-fn SessionList() -> impl IntoView {
-    let session = use_session();
+fn SessionList(change_password: ServerAction<ChangePassword>) -> impl IntoView {
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let sessions = Resource::new(
-        move || (end_one.version().get(), end_others.version().get()),
+        move || {
+            (
+                end_one.version().get(),
+                end_others.version().get(),
+                change_password.version().get(),
+            )
+        },
         |_| list_sessions(),
     );
-    // Ending the session this browser is in is logging out: the header follows.
-    Effect::new(move |_| {
-        if matches!(end_one.value().get(), Some(Ok(()))) {
-            session.user.refetch();
-        }
-    });
     let error = Signal::derive(move || {
         end_one
             .value()
@@ -188,14 +205,13 @@ fn SessionList() -> impl IntoView {
 }
 
 /// One session: what it is, when it began and was last used, and its button.
+/// This browser's own session has no button here: the header's "Log out" ends it, and first
+/// deals with any writes still waiting to be sent.
 #[component]
 fn SessionItem(active: ActiveSession, end_one: ServerAction<EndSession>) -> impl IntoView {
     let device = active.device();
-    let label = if active.current {
-        "Log out here".to_owned()
-    } else {
-        format!("Log out {device}")
-    };
+    let label = format!("Log out {device}");
+    let id = active.id.clone();
     view! {
         <li class="session" class:current=active.current>
             <span class="device" title=active.user_agent.clone()>{device}</span>
@@ -204,10 +220,12 @@ fn SessionItem(active: ActiveSession, end_one: ServerAction<EndSession>) -> impl
                 " Logged in " <PostTime at=active.created_at />
                 ", last active " <PostTime at=active.last_used_at />
             </span>
-            <ActionForm action=end_one attr:class="inline">
-                <input type="hidden" name="id" value=active.id.clone() />
-                <button type="submit" class="link" aria-label=label>"Log out"</button>
-            </ActionForm>
+            {(!active.current).then(|| view! {
+                <ActionForm action=end_one attr:class="inline">
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="link" aria-label=label>"Log out"</button>
+                </ActionForm>
+            })}
         </li>
     }
 }

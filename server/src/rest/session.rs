@@ -19,6 +19,10 @@ use crate::rest::{ErrorBody, ValidationErrorBody};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_sessions, end_other_sessions))
+        .route(
+            "/sessions/",
+            axum::routing::get(list_sessions).delete(end_other_sessions),
+        )
         .routes(routes!(end_session))
 }
 

@@ -402,3 +402,161 @@ async fn nobody_can_end_a_session_of_someone_else(pool: PgPool) {
         StatusCode::OK
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_login_that_checked_the_old_password_starts_no_session_once_it_changed(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let here = login_from(&app, "ann@example.com", FIREFOX).await;
+    let user_id = app.user_id("ann@example.com").await;
+    // Arrange: a login verified the password against this hash, then the owner changed it.
+    let old_hash: String = sqlx::query_scalar("select password_hash from users where id = $1")
+        .bind(user_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let changed = change_password(&app, access(&here), PASSWORD, "a brand new passphrase").await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    // Act: the login goes on to start its session.
+    let started =
+        app::server::auth::session::start(&app.state, user_id, CURL, Some(&old_hash)).await;
+    // Assert: refused, and no session was added behind the change's back.
+    assert_eq!(started.unwrap_err(), app::AppError::InvalidCredentials);
+    assert_eq!(sessions(&app, access(&here)).await.len(), 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deleting_the_account_while_its_session_refreshes_neither_deadlocks_nor_fails(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let ann = app.signed_up("ann@example.com").await;
+    // Act: the browser renews its session over and over while the owner deletes the account.
+    let refreshes = futures::future::join_all((0..12).map(|_| refresh(&app, &ann)));
+    let (refreshed, deleted) =
+        tokio::join!(refreshes, delete_account(&app, access(&ann), PASSWORD));
+    // Assert: the deletion went through, and every refresh got an answer, none a 500.
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    for response in refreshed {
+        assert!(
+            matches!(response.status(), StatusCode::OK | StatusCode::UNAUTHORIZED),
+            "{}",
+            response.status()
+        );
+    }
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_ended_session_is_401_only_where_the_route_needs_a_caller(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ann = app.signed_up("ann@example.com").await;
+    let token = access(&ann).to_owned();
+    let log_out = app
+        .send_json(
+            Method::POST,
+            "/api/logout",
+            None,
+            &json!({"refresh_token": ann["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(log_out.status(), StatusCode::NO_CONTENT);
+    // A route that takes a caller: an oversized body is 401 before 413.
+    let huge = json!({"title": "t", "content": "x".repeat(2 * 1024 * 1024)});
+    let oversized = app
+        .send_json(Method::POST, "/api/posts/", Some(&token), &huge)
+        .await;
+    assert_eq!(oversized.status(), StatusCode::UNAUTHORIZED);
+    // Routes that need no caller answer as they would anyway.
+    assert_eq!(
+        app.get("/api/no-such-route", Some(&token)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let weak = app
+        .client
+        .post(app.url("/api/users/"))
+        .bearer_auth(&token)
+        .json(&json!({"email": "bob@example.com", "password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_invalid_at(weak, &["body", "password"]).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn password_checks_share_the_per_client_limit_of_logins(pool: PgPool) {
+    let config = test_config(&[
+        ("AUTH_RATE_LIMIT_PER_MINUTE", "1"),
+        ("AUTH_RATE_LIMIT_BURST", "3"),
+    ]);
+    let app = TestApp::spawn_with(pool, config).await;
+    // Signing up and logging in spend two of the three.
+    let token = app.token_for("ann@example.com").await;
+    let new_password = "the right new password";
+    // Act: the right password each time, so no failure is counted.
+    let first = change_password(&app, &token, PASSWORD, new_password).await;
+    let second = change_password(&app, &token, new_password, PASSWORD).await;
+    // Assert
+    assert_eq!(first.status(), StatusCode::NO_CONTENT);
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    let deletion = delete_account(&app, &token, new_password).await;
+    assert_eq!(deletion.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn answers_for_a_caller_are_never_cached_and_public_ones_may_be(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let cache_control = |response: &Response| {
+        response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    for path in ["/api/users/me", "/api/sessions", "/api/posts/"] {
+        let response = app.get(path, Some(&token)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            cache_control(&response).as_deref(),
+            Some("private, no-store"),
+            "{path}"
+        );
+    }
+    let public = app.get("/healthz", None).await;
+    assert_eq!(cache_control(&public), None);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_expired_session_is_neither_listed_nor_counted_as_ended(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ann@example.com", PASSWORD).await;
+    let here = login_from(&app, "ann@example.com", FIREFOX).await;
+    login_from(&app, "ann@example.com", CURL).await;
+    let listed = sessions(&app, access(&here)).await;
+    let old_id = listed.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Arrange: that session's refresh token expired long ago.
+    sqlx::query("update refresh_tokens set expires_at = now() - interval '1 day' where family_id = $1::uuid")
+        .bind(&old_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Act and assert
+    assert_eq!(sessions(&app, access(&here)).await.len(), 1);
+    assert_detail(
+        end_session(&app, access(&here), &old_id).await,
+        StatusCode::NOT_FOUND,
+        "Session not found",
+    )
+    .await;
+    let ended = app
+        .client
+        .delete(app.url("/api/sessions/"))
+        .bearer_auth(access(&here))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.json::<Value>().await.unwrap(), json!({"ended": 0}));
+}

@@ -28,27 +28,26 @@ pub async fn register(state: &AppState, credentials: &Credentials) -> Result<Use
 /// that failed too often for this account gets 429 for a while; an account failing from many
 /// clients takes its attempts one at a time, and its owner elsewhere still gets in (`throttle`).
 /// An unknown account and a wrong password give the same error after the same amount of work.
-/// The account's id when the password is right.
+/// The account and the hash the password matched when it is right: what the caller changes must
+/// still hold that hash (a password change may be racing it).
 async fn verify_password(
     state: &AppState,
     client: ClientKey,
     name: &LoginName,
     password: &str,
     lookup: impl Future<Output = Result<Option<StoredCredentials>, AppError>>,
-) -> Result<i64, AppError> {
+) -> Result<StoredCredentials, AppError> {
     let delay = state.throttle.check_login(name, client)?;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let (user_id, hash) = match lookup.await? {
-        Some(stored) => (Some(stored.user_id), Some(stored.password_hash)),
-        None => (None, None),
-    };
+    let stored = lookup.await?;
+    let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
     let is_valid = state.passwords.verify(password.to_owned(), hash).await?;
-    match user_id {
-        Some(user_id) if is_valid => {
+    match stored {
+        Some(stored) if is_valid => {
             state.throttle.record_success(name, client);
-            Ok(user_id)
+            Ok(stored)
         }
         _ => {
             state.throttle.record_failure(name);
@@ -67,22 +66,25 @@ pub async fn login(
     user_agent: &str,
 ) -> Result<(i64, Token), AppError> {
     let lookup = db::user::find_credentials(&state.pool, name.as_str());
-    let user_id = verify_password(state, client, name, password, lookup).await?;
-    Ok((user_id, session::start(state, user_id, user_agent).await?))
+    let verified = verify_password(state, client, name, password, lookup).await?;
+    let checked = Some(verified.password_hash.as_str());
+    let token = session::start(state, verified.user_id, user_agent, checked).await?;
+    Ok((verified.user_id, token))
 }
 
 /// Checks the caller's own password (403 `Invalid Credentials` when wrong), counted by the same
-/// throttle as logins to the account: a borrowed session cannot be used to guess it.
+/// throttle as logins to the account: a borrowed session cannot be used to guess it. The hash it
+/// matched.
 async fn confirm_password(
     state: &AppState,
     client: ClientKey,
     caller: &AuthSession,
     password: &str,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let name = LoginName::parse(&caller.user.email, "password")?;
     let lookup = db::user::find_credentials_of(&state.pool, caller.user.id);
-    verify_password(state, client, &name, password, lookup).await?;
-    Ok(())
+    let verified = verify_password(state, client, &name, password, lookup).await?;
+    Ok(verified.password_hash)
 }
 
 /// Gives the caller a new display name: 422 for a bad one, 409 when another user has it.
@@ -109,11 +111,22 @@ pub async fn change_password(
     change: &PasswordChange,
 ) -> Result<u64, AppError> {
     let new_password = change.validate()?;
-    confirm_password(state, client, caller, &change.current_password).await?;
+    let checked = confirm_password(state, client, caller, &change.current_password).await?;
     let hash = state.passwords.hash(new_password).await?;
+    let user_id = caller.user.id;
     let mut tx = state.pool.begin().await?;
-    db::user::set_password_hash(&mut *tx, caller.user.id, &hash).await?;
-    let ended = session::end_in(&mut tx, caller.user.id, None, caller.session).await?;
+    // Sessions first, then the user row: the order a refresh and a deletion take them in.
+    let live = db::session::lock_of_user(&mut tx, user_id, None, None).await?;
+    if caller.session.is_some_and(|own| !live.contains(&own)) {
+        // Ended meanwhile (by another password change, say): the caller is no longer in.
+        return Err(AppError::InvalidToken);
+    }
+    if !db::user::replace_password_hash(&mut *tx, user_id, &checked, &hash).await? {
+        // Changed meanwhile: the password the caller gave is no longer the current one.
+        return Err(AppError::InvalidCredentials);
+    }
+    // Again: a login that verified the old password before the change may have added one.
+    let ended = session::end_in(&mut tx, user_id, None, caller.session).await?;
     tx.commit().await?;
     Ok(ended)
 }
@@ -127,10 +140,16 @@ pub async fn delete(
     caller: &AuthSession,
     deletion: &AccountDeletion,
 ) -> Result<(), AppError> {
-    confirm_password(state, client, caller, &deletion.password).await?;
-    if !db::user::delete(&state.pool, caller.user.id).await? {
-        return Err(AppError::InvalidToken);
+    let checked = confirm_password(state, client, caller, &deletion.password).await?;
+    let mut tx = state.pool.begin().await?;
+    // The sessions first, as a refresh takes them, before the user row: the deletion then waits
+    // for a refresh in flight instead of deadlocking with it.
+    db::session::lock_all_of_user(&mut tx, caller.user.id).await?;
+    if !db::user::delete(&mut *tx, caller.user.id, &checked).await? {
+        // The password changed meanwhile (or the user is already gone).
+        return Err(AppError::InvalidCredentials);
     }
+    tx.commit().await?;
     tracing::info!("account deleted");
     Ok(())
 }

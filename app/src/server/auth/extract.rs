@@ -2,6 +2,9 @@
 //! cookie. The header wins when both are present. A credential that is present but invalid is
 //! always an error, never a silent fall-back to anonymous.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -67,8 +70,11 @@ pub async fn authenticate_session(
 
 /// The id the request's credential names, if it carries one, checked without touching the
 /// database (see `AuthUserId`). `Err(InvalidToken)` when the credential is forged, expired or
-/// malformed.
+/// malformed. Marks the request's `UncheckedCaller`, if it has one.
 pub fn identify(state: &AppState, parts: &Parts) -> Result<Option<AuthUserId>, AppError> {
+    if let Some(unchecked) = parts.extensions.get::<UncheckedCaller>() {
+        unchecked.0.store(true, Ordering::Relaxed);
+    }
     match credential(state, parts) {
         Credential::Bearer(token) => {
             let claims = state.jwt.verify(&token)?;
@@ -78,6 +84,20 @@ pub fn identify(state: &AppState, parts: &Parts) -> Result<Option<AuthUserId>, A
             }))
         }
         Credential::None => Ok(None),
+    }
+}
+
+/// Whether a request's handler identified its caller without the database (`identify`), so that
+/// the server checks that caller when the handler refuses the request
+/// (`server::middleware::authenticate_refusals`). The server puts one in each request it wants
+/// to know about; clones share the answer.
+#[derive(Debug, Clone, Default)]
+pub struct UncheckedCaller(Arc<AtomicBool>);
+
+impl UncheckedCaller {
+    /// Whether `identify` ran for the request.
+    pub fn was_identified(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }
 

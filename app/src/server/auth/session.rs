@@ -91,11 +91,25 @@ pub fn user_agent(headers: &HeaderMap) -> String {
         .collect()
 }
 
-/// Starts a new session (a new token family) for a user who just proved who they are.
-pub async fn start(state: &AppState, user_id: i64, user_agent: &str) -> Result<Token, AppError> {
+/// Starts a new session (a new token family) for a user who just proved who they are, from the
+/// client `user_agent`. `checked` is the password hash the password was verified against: if it
+/// changed meanwhile (a password change ends every other session), no session starts (403), so
+/// that a login racing the change cannot keep a session the change did not see. `None` for an
+/// account created a moment ago.
+pub async fn start(
+    state: &AppState,
+    user_id: i64,
+    user_agent: &str,
+    checked: Option<&str>,
+) -> Result<Token, AppError> {
     let refresh_token = new_refresh_token();
     let session = Uuid::new_v4();
     let mut tx = state.pool.begin().await?;
+    if let Some(checked) = checked {
+        if !db::user::hold_password(&mut tx, user_id, checked).await? {
+            return Err(AppError::InvalidCredentials);
+        }
+    }
     db::session::insert(&mut *tx, session, user_id, user_agent).await?;
     db::token::insert(
         &mut *tx,

@@ -63,9 +63,9 @@ pub async fn lock_by_token(conn: &mut PgConnection, token_hash: &[u8]) -> Result
     Ok(())
 }
 
-/// Locks the user's sessions for ending them: the one with id `only`, or, when `only` is
-/// `None`, every one but `keep`. Locks in id order, so that two such calls cannot deadlock.
-/// Returns the ids locked.
+/// Locks the user's live sessions (a token neither revoked nor expired) for ending them: the one
+/// with id `only`, or, when `only` is `None`, every one but `keep`. Locks in id order, so that
+/// two such calls cannot deadlock. Returns the ids locked.
 #[tracing::instrument(skip(conn))]
 pub async fn lock_of_user(
     conn: &mut PgConnection,
@@ -78,6 +78,10 @@ pub async fn lock_of_user(
            where user_id = $1
              and ($2::uuid is null or id = $2)
              and id is distinct from $3
+             and exists (select 1 from refresh_tokens t
+                         where t.family_id = sessions.id
+                           and t.revoked_at is null
+                           and t.expires_at > now())
            order by id
            for update"#,
         user_id,
@@ -86,6 +90,20 @@ pub async fn lock_of_user(
     )
     .fetch_all(&mut *conn)
     .await?)
+}
+
+/// Locks every session row of the user, live or not, in id order: deleting the user deletes
+/// them (and their tokens), and a refresh that holds one of them must finish first, or the two
+/// would wait for each other.
+#[tracing::instrument(skip(conn))]
+pub async fn lock_all_of_user(conn: &mut PgConnection, user_id: i64) -> Result<(), AppError> {
+    sqlx::query_scalar!(
+        "select id from sessions where user_id = $1 order by id for update",
+        user_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The live sessions of the viewer (none when the viewer's own session has ended or the user is

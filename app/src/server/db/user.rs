@@ -66,30 +66,60 @@ pub async fn rename(
     .map_err(taken)
 }
 
-/// Replaces the user's password hash.
+/// Replaces the user's password hash, if it is still `checked` (the one the caller's password
+/// was verified against): false when it changed meanwhile, or the user is gone.
 #[tracing::instrument(skip_all, fields(id))]
-pub async fn set_password_hash(
+pub async fn replace_password_hash(
     executor: impl PgExecutor<'_>,
     id: i64,
+    checked: &str,
     password_hash: &str,
-) -> Result<(), AppError> {
-    sqlx::query!(
-        "update users set password_hash = $2 where id = $1",
+) -> Result<bool, AppError> {
+    let replaced = sqlx::query!(
+        "update users set password_hash = $3 where id = $1 and password_hash = $2",
         id,
+        checked,
         password_hash
     )
     .execute(executor)
     .await?;
-    Ok(())
+    Ok(replaced.rows_affected() > 0)
 }
 
-/// Deletes the user; their posts, votes, sessions and tokens go with them (`on delete
-/// cascade`). Whether there was such a user.
-#[tracing::instrument(skip(executor))]
-pub async fn delete(executor: impl PgExecutor<'_>, id: i64) -> Result<bool, AppError> {
-    let deleted = sqlx::query!("delete from users where id = $1", id)
-        .execute(executor)
-        .await?;
+/// Keeps the user's password from changing until the transaction ends, if it is still
+/// `checked`: false when it changed since it was verified (a login must not then start a
+/// session that the password change did not see).
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn hold_password(
+    conn: &mut sqlx::PgConnection,
+    id: i64,
+    checked: &str,
+) -> Result<bool, AppError> {
+    let held = sqlx::query_scalar!(
+        r#"select 1 as "held!" from users where id = $1 and password_hash = $2 for share"#,
+        id,
+        checked
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(held.is_some())
+}
+
+/// Deletes the user, if the password hash is still `checked`; their posts, votes, sessions and
+/// tokens go with them (`on delete cascade`). Whether the user was deleted.
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn delete(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    checked: &str,
+) -> Result<bool, AppError> {
+    let deleted = sqlx::query!(
+        "delete from users where id = $1 and password_hash = $2",
+        id,
+        checked
+    )
+    .execute(executor)
+    .await?;
     Ok(deleted.rows_affected() > 0)
 }
 
