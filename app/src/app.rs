@@ -75,13 +75,15 @@ fn set_content_security_policy() {
     }
 }
 
-/// Keeps `offline.online` true to the browser, sends the outbox whenever the connection comes
-/// back (and once the user is known), registers the service worker, and wipes local data on
-/// logout. Effects only run in the browser, after hydration.
+/// Keeps `offline.online` true to the browser and `offline.user` to the session, sends the
+/// outbox whenever the connection comes back (and once the user is known), follows outbox
+/// changes made in other tabs, registers the service worker, and wipes the user's local data
+/// once they have logged out or deleted their account. Effects only run in the browser, after
+/// hydration.
 fn track_connectivity(session: Session, offline: Offline) {
     let user_id = move || session.current().map(|user| user.id);
     let flush = move || {
-        if let Some(user) = user_id() {
+        if let Some(user) = offline.user.get_untracked() {
             leptos::task::spawn_local(offline::flush(offline, user));
         }
     };
@@ -94,34 +96,55 @@ fn track_connectivity(session: Session, offline: Offline) {
         flush();
     });
     let _ = window_event_listener(leptos::ev::offline, move |_| offline.online.set(false));
-    // When the user becomes known: count their queued writes and send them if possible.
-    Effect::new(move |_| {
-        if let Some(user) = user_id() {
+    // Another tab queued or sent a write.
+    let _ = window_event_listener(leptos::ev::storage, move |event| {
+        let ours = event.key().is_some_and(|key| offline::is_ours(&key));
+        if let (true, Some(user)) = (ours, offline.user.get_untracked()) {
             offline::refresh_pending(offline, user);
-            if offline.online.get_untracked() {
-                flush();
+        }
+    });
+    // When the user becomes known (or changes): count their queued writes and send them if
+    // possible. Another account's writes wait, unsent, for that account.
+    Effect::new(move |_| {
+        let user = user_id();
+        offline.user.set(user);
+        offline.needs_login.set(false);
+        offline.outcomes.set(Vec::new());
+        offline.refusals.set(Vec::new());
+        match user {
+            Some(user) => {
+                offline::refresh_pending(offline, user);
+                if offline.online.get_untracked() {
+                    flush();
+                }
+            }
+            None => {
+                offline.pending.set(0);
+                offline.waiting.set(Vec::new());
             }
         }
     });
-    // After a logout nothing of the user stays in this browser. Wiped when the logout completes
-    // and again once the session reads as logged out, since a page rendered in between may
-    // still have stored something under the old user.
-    let wipe = move || {
-        offline::clear_all();
-        offline.pending.set(0);
-        offline.outcomes.set(Vec::new());
-    };
-    Effect::new(move |previous: Option<usize>| {
-        let version = session.logout.version().get();
-        if previous.is_some_and(|previous| previous != version) {
-            wipe();
+    // After a logout or an account deletion, nothing of that user stays in this browser. Wiped
+    // when the action succeeds, and again once the session reads as logged out, since a page
+    // rendered in between may still have stored something. A session that merely expired keeps
+    // its data: the writes waiting in it are sent once the user logs in again.
+    let ended = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let logged_out = matches!(session.logout.value().get(), Some(Ok(())));
+        let deleted = matches!(session.delete_account.value().get(), Some(Ok(())));
+        if logged_out || deleted {
+            if let Some(user) = offline.user.get_untracked() {
+                ended.set(Some(user));
+                offline::clear_user(user);
+            }
         }
-        version
     });
     Effect::new(move |previous: Option<Option<i64>>| {
         let now = user_id();
-        if previous.flatten().is_some() && now.is_none() {
-            wipe();
+        if let (Some(Some(before)), None) = (previous, now) {
+            if ended.get_untracked() == Some(before) {
+                offline::clear_user(before);
+            }
         }
         now
     });

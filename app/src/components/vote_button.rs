@@ -45,7 +45,13 @@ pub fn VoteButton(
         // Offline, the vote waits in the outbox; the button already shows it.
         if !offline.online.get_untracked() {
             if let Some(user) = session.user_id_untracked() {
-                offline::enqueue(offline, user, Write::Vote { post_id, dir });
+                if let Err(full) = offline::enqueue(offline, user, Write::Vote { post_id, dir }) {
+                    voted.set(!adding);
+                    count.update(|n| *n += if adding { -1 } else { 1 });
+                    problem.set(Some(format!(
+                        "Your vote cannot be kept to send later: {full}."
+                    )));
+                }
             }
             return;
         }

@@ -1,8 +1,10 @@
 //! The browser's local data, so a reader on a train keeps reading and writing: drafts, the last
 //! feed pages seen, and an outbox of writes made offline that is replayed, in order, when the
-//! connection returns. Everything lives in localStorage (gloo-storage) under keys scoped to the
-//! logged-in user, is touched only after hydration (so the server render and the first client
-//! render always match), and is wiped on logout. On the server every function here is a no-op.
+//! connection returns (`outbox`). Everything lives in localStorage (`storage`) under keys scoped
+//! to the logged-in user, is touched only after hydration (so the server render and the first
+//! client render always match), and is wiped when that user logs out. The service worker
+//! (`worker`) keeps the app shell and the pages seen. On the server every function here is a
+//! no-op.
 
 mod outbox;
 mod storage;
@@ -11,8 +13,8 @@ mod worker;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use outbox::{enqueue, flush, refresh_pending, Write};
-pub use storage::{clear_all, load, remove, save, save_stamped};
+pub use outbox::{discard_all, enqueue, flush, refresh_pending, Refusal, Waiting, Write};
+pub use storage::{clear_user, is_ours, load, remove, save, save_stamped, StorageFull, FEED_PAGE};
 pub use worker::{is_browser_online, register_service_worker, remember_page};
 
 /// Shared offline state, provided by `App`.
@@ -20,10 +22,18 @@ pub use worker::{is_browser_online, register_service_worker, remember_page};
 pub struct Offline {
     /// Whether the browser has a connection (assumed true until hydration says otherwise).
     pub online: RwSignal<bool>,
+    /// The user logged in on this page: the only one whose writes it may send.
+    pub user: RwSignal<Option<i64>>,
     /// Writes waiting in the outbox.
     pub pending: RwSignal<usize>,
-    /// What happened to replayed writes, for the user to read.
+    /// Each waiting write and its state, for the user to read.
+    pub waiting: RwSignal<Vec<Waiting>>,
+    /// The server answered 401 to a waiting write: the writer must log in again.
+    pub needs_login: RwSignal<bool>,
+    /// Writes that were sent, for the user to read.
     pub outcomes: RwSignal<Vec<String>>,
+    /// Writes the server refused for good, with the text the user wrote.
+    pub refusals: RwSignal<Vec<Refusal>>,
     /// Bumped after the outbox was sent, so views refetch.
     pub synced: RwSignal<u32>,
     flushing: RwSignal<bool>,
@@ -38,8 +48,12 @@ pub fn use_offline() -> Offline {
 pub fn provide_offline() -> Offline {
     let offline = Offline {
         online: RwSignal::new(true),
+        user: RwSignal::new(None),
         pending: RwSignal::new(0),
+        waiting: RwSignal::new(Vec::new()),
+        needs_login: RwSignal::new(false),
         outcomes: RwSignal::new(Vec::new()),
+        refusals: RwSignal::new(Vec::new()),
         synced: RwSignal::new(0),
         flushing: RwSignal::new(false),
     };

@@ -1,10 +1,23 @@
-//! The outbox: writes made offline, replayed in order when the connection returns.
+//! The outbox: writes made offline, kept in this browser until the server gives a definitive
+//! answer, and sent in order, each with its idempotency key (so a write whose answer was lost is
+//! not applied twice when sent again).
+//!
+//! - **One storage key per entry** (`postboard:<user>:outbox:<seq>`): queueing adds a key and
+//!   sending removes one, so a write queued by another tab, or by this one during a send, is
+//!   never overwritten by a stale copy of the queue. `seq` sorts in the order writes were made.
+//! - **A write leaves only on a definitive answer** (`Verdict`): applied, or refused for good
+//!   (403, 404, 409, 422; reported with the text the user wrote, so it can be copied). A 401 keeps
+//!   it until the same user logs in again; 408, 429, 5xx and network failures keep it and retry
+//!   with a growing delay, or after the server's `Retry-After`.
+//! - **One sender across tabs**: sending runs under the Web Lock `postboard-outbox-<user>`; a
+//!   tab that finds it taken leaves the work to the holder, which reads the queue afresh before
+//!   each write and so also sends what other tabs queue meanwhile.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::storage::{load, remove, save};
-use super::Offline;
+use super::storage::{load, names_starting_with, remove, save, StorageFull};
+use super::{now_ms, Offline};
 use crate::error::AppError;
 
 /// A write made offline, waiting to be sent.
@@ -31,7 +44,8 @@ pub enum Write {
 }
 
 impl Write {
-    fn describe(&self) -> String {
+    /// "new post “Title”", for messages about it.
+    pub fn describe(&self) -> String {
         match self {
             Self::Create { title, .. } => format!("new post “{title}”"),
             Self::Update { title, .. } => format!("edit of “{title}”"),
@@ -40,55 +54,180 @@ impl Write {
             Self::Vote { post_id, .. } => format!("removal of your vote on post {post_id}"),
         }
     }
+
+    /// The text the user wrote, if any, so that a refused write can still be copied.
+    fn text(&self) -> Option<String> {
+        match self {
+            Self::Create { title, content, .. } | Self::Update { title, content, .. } => {
+                Some(format!("{title}\n\n{content}"))
+            }
+            Self::Delete { .. } | Self::Vote { .. } => None,
+        }
+    }
 }
 
-/// An outbox entry: the write and the idempotency key that makes resending it safe.
+/// An outbox entry: the write, the idempotency key that makes resending it safe, and how its
+/// sending has gone so far.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Queued {
     pub key: String,
     pub write: Write,
+    /// Tries that got a temporary failure.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not to be sent before this time (milliseconds since the epoch).
+    #[serde(default)]
+    pub retry_at: f64,
 }
 
+/// What the user is told about one waiting write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Waiting {
+    pub description: String,
+    pub state: &'static str,
+}
+
+/// A write the server refused for good, with the text the user wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    pub message: String,
+    pub text: Option<String>,
+}
+
+/// What an answer means for the write that was sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Applied (or applied before: the idempotency key replays the first answer).
+    Sent,
+    /// Refused for good: the post is gone or not the writer's, or the text breaks a rule. The
+    /// same answer would come again.
+    Refused(String),
+    /// The session has ended: kept until the same user logs in again.
+    LogIn,
+    /// Worth trying again: after this many seconds if the server said (`Retry-After`).
+    Retry { after_seconds: Option<u64> },
+}
+
+impl Verdict {
+    /// The verdict on a server function's answer.
+    pub fn of(answer: &Result<(), AppError>) -> Self {
+        let error = match answer {
+            Ok(()) => return Self::Sent,
+            Err(error) => error,
+        };
+        match error {
+            AppError::NotAuthenticated | AppError::InvalidToken => Self::LogIn,
+            AppError::RateLimited { retry_after } => Self::Retry {
+                after_seconds: Some(*retry_after),
+            },
+            AppError::Transport(_) | AppError::Unavailable | AppError::Internal => Self::Retry {
+                after_seconds: None,
+            },
+            AppError::Validation(_)
+            | AppError::InvalidCredentials
+            | AppError::Forbidden(_)
+            | AppError::NotFound(_)
+            | AppError::Conflict(_)
+            | AppError::PayloadTooLarge
+            | AppError::UnsupportedMediaType => Self::Refused(reason(error)),
+        }
+    }
+}
+
+/// The server's reason, in words (a validation error gives its messages).
+fn reason(error: &AppError) -> String {
+    match error.field_errors() {
+        Some(errors) if !errors.is_empty() => errors
+            .0
+            .iter()
+            .map(|e| e.msg.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => error.to_string(),
+    }
+}
+
+/// How long to wait before the next try after `attempts` temporary failures, in milliseconds:
+/// 2 s, 4 s, 8 s ... up to 5 minutes, or what the server asked for (at least 1 s).
+pub fn backoff_ms(attempts: u32, after_seconds: Option<u64>) -> f64 {
+    const MAX_MS: f64 = 300_000.0;
+    match after_seconds {
+        Some(seconds) => (seconds as f64 * 1000.0).clamp(1000.0, MAX_MS),
+        None => (1000.0 * 2f64.powi(attempts.clamp(1, 16) as i32)).min(MAX_MS),
+    }
+}
+
+/// Entry names start with this; the old single-key queue had exactly this name.
 const OUTBOX: &str = "outbox";
 
-fn new_key() -> String {
+/// A fresh entry name, `outbox:<13-digit ms>-<random>`: unique, and sorted by time of queueing.
+fn new_name() -> String {
     #[cfg(feature = "hydrate")]
-    {
-        let random = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-        format!("{:x}-{:x}", js_sys::Date::now() as u64, random)
-    }
+    let random = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
+    let random = 0u64;
+    format!("{OUTBOX}:{:013}-{random:08x}", now_ms() as u64)
+}
+
+/// The user's waiting writes, oldest first, by entry name. A queue stored by an older version
+/// (one key holding a list) is moved to one key per entry first.
+fn entries(user: i64) -> Vec<(String, Queued)> {
+    if let Some(old) = load::<Vec<Queued>>(Some(user), OUTBOX) {
+        let moved = old.iter().enumerate().all(|(index, queued)| {
+            let name = format!("{OUTBOX}:0000000000000-{index:08}");
+            save(Some(user), &name, queued).is_ok()
+        });
+        if moved {
+            remove(Some(user), OUTBOX);
+        }
     }
+    names_starting_with(user, &format!("{OUTBOX}:"))
+        .into_iter()
+        .filter_map(|name| load::<Queued>(Some(user), &name).map(|queued| (name, queued)))
+        .collect()
 }
 
-fn outbox(user: i64) -> Vec<Queued> {
-    load(Some(user), OUTBOX).unwrap_or_default()
-}
-
-fn store_outbox(offline: Offline, user: i64, queue: &[Queued]) {
-    if queue.is_empty() {
-        remove(Some(user), OUTBOX);
-    } else {
-        save(Some(user), OUTBOX, &queue);
-    }
-    offline.pending.set(queue.len());
-}
-
-/// Queues a write made offline.
-pub fn enqueue(offline: Offline, user: i64, write: Write) {
-    let mut queue = outbox(user);
-    queue.push(Queued {
-        key: new_key(),
+/// Queues a write for `user`: stored before this returns, or refused (`StorageFull`).
+pub fn enqueue(offline: Offline, user: i64, write: Write) -> Result<(), StorageFull> {
+    let name = new_name();
+    let queued = Queued {
+        key: name.trim_start_matches("outbox:").to_owned(),
         write,
-    });
-    store_outbox(offline, user, &queue);
+        attempts: 0,
+        retry_at: 0.0,
+    };
+    save(Some(user), &name, &queued)?;
+    refresh_pending(offline, user);
+    Ok(())
 }
 
-/// Reads the outbox size for `user` (after login or hydration).
+/// Reads the user's outbox into `offline.pending` and `offline.waiting` (after login, after a
+/// change in another tab).
 pub fn refresh_pending(offline: Offline, user: i64) {
-    offline.pending.set(outbox(user).len());
+    let now = now_ms();
+    let waiting: Vec<Waiting> = entries(user)
+        .into_iter()
+        .map(|(_, queued)| Waiting {
+            description: queued.write.describe(),
+            state: if offline.needs_login.get_untracked() {
+                "waiting for you to log in again"
+            } else if queued.retry_at > now {
+                "the server did not take it yet; trying again shortly"
+            } else {
+                "waiting to be sent"
+            },
+        })
+        .collect();
+    offline.pending.set(waiting.len());
+    offline.waiting.set(waiting);
+}
+
+/// Drops every waiting write of the user (the user chose to, when logging out).
+pub fn discard_all(offline: Offline, user: i64) {
+    for (name, _) in entries(user) {
+        remove(Some(user), &name);
+    }
+    refresh_pending(offline, user);
 }
 
 async fn send(queued: &Queued) -> Result<(), AppError> {
@@ -119,30 +258,193 @@ async fn send(queued: &Queued) -> Result<(), AppError> {
     }
 }
 
-/// Sends the outbox in order. A write the server refuses (the post was deleted meanwhile, a
-/// conflict, not allowed) is dropped and reported; a network failure stops the run and keeps
-/// the rest for later. Each write carries its idempotency key, so one whose answer was lost is
-/// not applied twice when sent again.
+/// Sends the user's outbox in order, as far as the answers allow (see the module's rules). Does
+/// nothing unless `user` is the one logged in on this page (the session's cookies would send
+/// someone else's writes as theirs), or while another tab is sending.
 pub async fn flush(offline: Offline, user: i64) {
     if offline.flushing.get_untracked() {
         return;
     }
     offline.flushing.set(true);
-    let mut queue = outbox(user);
-    let mut sent_any = false;
-    while let Some(first) = queue.first().cloned() {
-        let outcome = match send(&first).await {
-            Ok(()) => format!("Sent your {} made offline.", first.write.describe()),
-            Err(AppError::Transport(_)) => break,
-            Err(error) => format!("Could not apply your {}: {error}", first.write.describe()),
-        };
-        queue.remove(0);
-        store_outbox(offline, user, &queue);
-        offline.outcomes.update(|outcomes| outcomes.push(outcome));
-        sent_any = true;
+    if !with_lock(user, flush_locked(offline, user)).await {
+        // Another tab is sending: look again once it is likely done.
+        retry_later(offline, user, 2_000.0);
     }
     offline.flushing.set(false);
+}
+
+async fn flush_locked(offline: Offline, user: i64) {
+    let mut sent_any = false;
+    loop {
+        if offline.user.get_untracked() != Some(user) {
+            break;
+        }
+        let Some((name, queued)) = entries(user).into_iter().next() else {
+            break;
+        };
+        let now = now_ms();
+        if queued.retry_at > now {
+            retry_later(offline, user, queued.retry_at - now);
+            break;
+        }
+        match Verdict::of(&send(&queued).await) {
+            Verdict::Sent => {
+                remove(Some(user), &name);
+                let sent = format!("Sent your {} made offline.", queued.write.describe());
+                offline.outcomes.update(|outcomes| outcomes.push(sent));
+                sent_any = true;
+            }
+            Verdict::Refused(why) => {
+                remove(Some(user), &name);
+                let refusal = Refusal {
+                    message: format!("Could not apply your {}: {why}", queued.write.describe()),
+                    text: queued.write.text(),
+                };
+                offline.refusals.update(|refusals| refusals.push(refusal));
+                sent_any = true;
+            }
+            Verdict::LogIn => {
+                offline.needs_login.set(true);
+                break;
+            }
+            Verdict::Retry { after_seconds } => {
+                let attempts = queued.attempts.saturating_add(1);
+                let delay = backoff_ms(attempts, after_seconds);
+                let later = Queued {
+                    attempts,
+                    retry_at: now_ms() + delay,
+                    ..queued
+                };
+                // Still stored as it was if this fails: it is retried sooner, that is all.
+                let _ = save(Some(user), &name, &later);
+                retry_later(offline, user, delay);
+                break;
+            }
+        }
+        refresh_pending(offline, user);
+    }
+    refresh_pending(offline, user);
     if sent_any {
         offline.synced.update(|n| *n += 1);
+    }
+}
+
+/// Flushes again after `delay_ms`.
+fn retry_later(offline: Offline, user: i64, delay_ms: f64) {
+    #[cfg(feature = "hydrate")]
+    set_timeout(
+        move || leptos::task::spawn_local(flush(offline, user)),
+        std::time::Duration::from_millis(delay_ms.max(0.0) as u64),
+    );
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (offline, user, delay_ms);
+}
+
+/// Runs `work` holding the user's outbox lock, shared by every tab of this site (the Web Locks
+/// API); false, without running it, when another tab holds the lock. Browsers without Web Locks
+/// run it at once: the idempotency keys still keep a write from being applied twice.
+async fn with_lock(user: i64, work: impl std::future::Future<Output = ()> + 'static) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use js_sys::{Function, Object, Promise, Reflect};
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+
+        let navigator = window().navigator();
+        let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).unwrap_or_default();
+        let request = Reflect::get(&locks, &JsValue::from_str("request"))
+            .ok()
+            .and_then(|request| request.dyn_into::<Function>().ok());
+        let Some(request) = request.filter(|_| !locks.is_undefined()) else {
+            work.await;
+            return true;
+        };
+        let ran = std::rc::Rc::new(std::cell::Cell::new(false));
+        let ran_inside = ran.clone();
+        let mut work = Some(work);
+        let callback = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |lock: JsValue| {
+            let work = work.take();
+            let ran = ran_inside.clone();
+            wasm_bindgen_futures::future_to_promise(async move {
+                if let (false, Some(work)) = (lock.is_null(), work) {
+                    ran.set(true);
+                    work.await;
+                }
+                Ok(JsValue::UNDEFINED)
+            })
+        });
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+        let name = JsValue::from_str(&format!("postboard-outbox-{user}"));
+        let held = request.call3(&locks, &name, &options, callback.as_ref().unchecked_ref());
+        if let Ok(promise) = held.and_then(|held| held.dyn_into::<Promise>()) {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        drop(callback);
+        ran.get()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = user;
+        work.await;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{FieldError, FieldErrorKind};
+
+    #[test]
+    fn only_a_definitive_answer_lets_a_write_leave_the_outbox() {
+        assert_eq!(Verdict::of(&Ok(())), Verdict::Sent);
+        for lasting in [
+            AppError::NotFound("post with id: 3 was not found".into()),
+            AppError::Forbidden("Not authorized to perform requested action".into()),
+            AppError::conflict("post_id", "already voted"),
+        ] {
+            assert!(matches!(Verdict::of(&Err(lasting)), Verdict::Refused(_)));
+        }
+        let invalid = AppError::Validation(
+            FieldError::body("title", FieldErrorKind::StringTooLong, "Title is too long").into(),
+        );
+        assert_eq!(
+            Verdict::of(&Err(invalid)),
+            Verdict::Refused("Title is too long".into())
+        );
+        assert_eq!(Verdict::of(&Err(AppError::InvalidToken)), Verdict::LogIn);
+        assert_eq!(
+            Verdict::of(&Err(AppError::NotAuthenticated)),
+            Verdict::LogIn
+        );
+        for passing in [
+            AppError::Unavailable,
+            AppError::Internal,
+            AppError::Transport("offline".into()),
+        ] {
+            assert_eq!(
+                Verdict::of(&Err(passing)),
+                Verdict::Retry {
+                    after_seconds: None
+                }
+            );
+        }
+        assert_eq!(
+            Verdict::of(&Err(AppError::RateLimited { retry_after: 7 })),
+            Verdict::Retry {
+                after_seconds: Some(7)
+            }
+        );
+    }
+
+    #[test]
+    fn retries_back_off_and_honour_retry_after() {
+        assert_eq!(backoff_ms(1, None), 2_000.0);
+        assert_eq!(backoff_ms(2, None), 4_000.0);
+        assert_eq!(backoff_ms(30, None), 300_000.0);
+        assert_eq!(backoff_ms(1, Some(7)), 7_000.0);
+        assert_eq!(backoff_ms(1, Some(0)), 1_000.0);
+        assert_eq!(backoff_ms(1, Some(86_400)), 300_000.0);
     }
 }

@@ -1,5 +1,11 @@
 //! This browser's localStorage (through gloo-storage), under keys scoped to the logged-in user:
 //! `postboard:<user id>:<name>`, or `postboard:anon:<name>` for a visitor.
+//!
+//! localStorage rather than IndexedDB: it is synchronous, so a write is either stored or refused
+//! before the editor moves on (and the editor can say so at once), every browser has it, and the
+//! outbox is small (a few writes of at most ~20 KB each) next to its ~5 MB per site. When it is
+//! full, the copies of feed pages kept for offline reading go first, oldest first: they can be
+//! fetched again, a write cannot. What still does not fit is refused with `StorageFull`.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -9,6 +15,21 @@ use super::Stamped;
 
 const PREFIX: &str = "postboard:";
 
+/// The name cached feed pages are stored under (`feed:<search>:<page>`): the only data that is
+/// dropped to make room.
+pub const FEED_PAGE: &str = "feed:";
+
+/// The browser would not store a value: its storage for this site is full even without the
+/// cached pages (or it keeps none, as some private modes do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageFull;
+
+impl std::fmt::Display for StorageFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("this browser's storage is full")
+    }
+}
+
 fn storage_key(user: Option<i64>, name: &str) -> String {
     match user {
         Some(id) => format!("{PREFIX}{id}:{name}"),
@@ -16,19 +37,35 @@ fn storage_key(user: Option<i64>, name: &str) -> String {
     }
 }
 
-/// Stores `value` for `user` under `name`.
-pub fn save<T: Serialize>(user: Option<i64>, name: &str, value: &T) {
+/// Stores `value` for `user` under `name`, dropping cached feed pages (oldest first) while the
+/// storage is full.
+pub fn save<T: Serialize>(user: Option<i64>, name: &str, value: &T) -> Result<(), StorageFull> {
     #[cfg(feature = "hydrate")]
     {
         use gloo_storage::Storage;
-        let _ = gloo_storage::LocalStorage::set(storage_key(user, name), value);
+        let key = storage_key(user, name);
+        let text = serde_json::to_string(value).map_err(|_| StorageFull)?;
+        let storage = gloo_storage::LocalStorage::raw();
+        while storage.set_item(&key, &text).is_err() {
+            if !drop_oldest_feed_page(&key) {
+                return Err(StorageFull);
+            }
+        }
+        Ok(())
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (storage_key(user, name), value);
+    {
+        let _ = (storage_key(user, name), value);
+        Ok(())
+    }
 }
 
 /// Stores `value` with the current time.
-pub fn save_stamped<T: Serialize + Clone>(user: Option<i64>, name: &str, value: &T) {
+pub fn save_stamped<T: Serialize + Clone>(
+    user: Option<i64>,
+    name: &str,
+    value: &T,
+) -> Result<(), StorageFull> {
     save(
         user,
         name,
@@ -36,7 +73,47 @@ pub fn save_stamped<T: Serialize + Clone>(user: Option<i64>, name: &str, value: 
             saved_at: now_ms(),
             value: value.clone(),
         },
-    );
+    )
+}
+
+/// When a cached page was saved: all that eviction reads of it.
+#[cfg(feature = "hydrate")]
+#[derive(serde::Deserialize)]
+struct SavedAt {
+    saved_at: f64,
+}
+
+/// Removes the feed page saved longest ago, of any user, other than `keep`. Whether there was
+/// one to remove.
+#[cfg(feature = "hydrate")]
+fn drop_oldest_feed_page(keep: &str) -> bool {
+    use gloo_storage::Storage;
+    let storage = gloo_storage::LocalStorage::raw();
+    let oldest = keys_starting_with(PREFIX)
+        .into_iter()
+        .filter(|key| key != keep && is_feed_page(key))
+        .map(|key| {
+            let saved_at = storage
+                .get_item(&key)
+                .ok()
+                .flatten()
+                .and_then(|text| serde_json::from_str::<SavedAt>(&text).ok())
+                .map_or(0.0, |stamp| stamp.saved_at);
+            (saved_at, key)
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    match oldest {
+        Some((_, key)) => storage.remove_item(&key).is_ok(),
+        None => false,
+    }
+}
+
+/// Whether a storage key holds a cached feed page (`postboard:<user or anon>:feed:...`).
+#[cfg(any(feature = "hydrate", test))]
+fn is_feed_page(key: &str) -> bool {
+    key.strip_prefix(PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(_, name)| name.starts_with(FEED_PAGE))
 }
 
 /// The value stored for `user` under `name`, if any (and readable).
@@ -64,21 +141,67 @@ pub fn remove(user: Option<i64>, name: &str) {
     let _ = storage_key(user, name);
 }
 
-/// Wipes every piece of Postboard data in this browser (logout), including the pages the
-/// service worker kept.
-pub fn clear_all() {
+/// The names `user` has stored starting with `start`, sorted.
+pub fn names_starting_with(user: i64, start: &str) -> Vec<String> {
+    let prefix = storage_key(Some(user), start);
+    let owner = storage_key(Some(user), "");
+    let mut names: Vec<String> = keys_starting_with(&prefix)
+        .into_iter()
+        .filter_map(|key| key.strip_prefix(&owner).map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every key of this site's storage that starts with `prefix`.
+fn keys_starting_with(prefix: &str) -> Vec<String> {
     #[cfg(feature = "hydrate")]
     {
-        if let Ok(Some(storage)) = leptos::prelude::window().local_storage() {
-            let length = storage.length().unwrap_or(0);
-            let keys: Vec<String> = (0..length)
-                .filter_map(|index| storage.key(index).ok().flatten())
-                .filter(|key| key.starts_with(PREFIX))
-                .collect();
-            for key in keys {
-                let _ = storage.remove_item(&key);
-            }
+        use gloo_storage::Storage;
+        let storage = gloo_storage::LocalStorage::raw();
+        let length = storage.length().unwrap_or(0);
+        (0..length)
+            .filter_map(|index| storage.key(index).ok().flatten())
+            .filter(|key| key.starts_with(prefix))
+            .collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = prefix;
+        Vec::new()
+    }
+}
+
+/// Whether a storage key is Postboard's (for `storage` events from other tabs).
+pub fn is_ours(key: &str) -> bool {
+    key.starts_with(PREFIX)
+}
+
+/// Wipes everything `user` stored in this browser (logout), and the pages the service worker
+/// kept. Other users' data stays: a write another account queued waits for that account.
+pub fn clear_user(user: i64) {
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::Storage;
+        for key in keys_starting_with(&storage_key(Some(user), "")) {
+            gloo_storage::LocalStorage::delete(key);
         }
         super::worker::tell_worker("clear-pages");
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = user;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_feed_pages_may_be_dropped_to_make_room() {
+        assert!(is_feed_page("postboard:7:feed::1"));
+        assert!(is_feed_page("postboard:anon:feed:rust:2"));
+        assert!(!is_feed_page("postboard:7:outbox:0001"));
+        assert!(!is_feed_page("postboard:7:draft:new"));
+        assert!(!is_feed_page("other-app:feed:1"));
     }
 }

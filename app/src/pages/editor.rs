@@ -81,6 +81,8 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
     let title_touched = RwSignal::new(false);
     let content_touched = RwSignal::new(false);
     let restored = RwSignal::new(false);
+    // Set when an offline save could not be stored.
+    let unstored = RwSignal::new(None::<offline::StorageFull>);
     let title_problem = Memo::new(move |_| check(title_touched.get(), &title.get(), Title::parse));
     let content_problem =
         Memo::new(move |_| check(content_touched.get(), &content.get(), Content::parse));
@@ -116,7 +118,8 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
                 content: content.get(),
             };
             if previous.is_some() {
-                offline::save(session.user_id_untracked(), &draft_name, &draft);
+                // A draft that does not fit is still in the editor; the save says so if it matters.
+                let _ = offline::save(session.user_id_untracked(), &draft_name, &draft);
             }
         });
     }
@@ -144,8 +147,13 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
             published.get_untracked(),
         );
         if !offline.online.get_untracked() {
-            // Offline: the write waits in the outbox, which keeps it safe; the draft can go.
+            // Offline: the write waits in the outbox, which keeps it safe. Its draft holds the
+            // same text, so it goes first: on a full storage that makes room for the write.
             if let Some(user) = session.user_id_untracked() {
+                let draft = Draft {
+                    title: title.clone(),
+                    content: content.clone(),
+                };
                 let write = match editing {
                     Some(id) => Write::Update {
                         id,
@@ -159,9 +167,16 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
                         published,
                     },
                 };
-                offline::enqueue(offline, user, write);
                 offline::remove(Some(user), &draft_name);
-                navigate("/", Default::default());
+                match offline::enqueue(offline, user, write) {
+                    Ok(()) => navigate("/", Default::default()),
+                    // Nothing is lost: the text stays in the editor (and in its draft, if that
+                    // still fits), and the user is told.
+                    Err(full) => {
+                        let _ = offline::save(Some(user), &draft_name, &draft);
+                        unstored.set(Some(full));
+                    }
+                }
             }
             return;
         }
@@ -196,6 +211,12 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
         <h1>{heading}</h1>
         <form method="post" action=action class="editor" on:submit=on_submit>
             {editing.map(|id| view! { <input type="hidden" name="id" value=id /> })}
+            {move || unstored.get().map(|_| view! {
+                <p class="form-error" role="alert">
+                    "This browser's storage is full, so this post cannot be kept to send when the connection returns. "
+                    "Your text is still here: copy it somewhere safe, or save again once you are online."
+                </p>
+            })}
             <Show when=move || restored.get()>
                 <p class="note" data-testid="draft-restored">"Your unsaved draft was restored."</p>
             </Show>

@@ -42,13 +42,14 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let cache_name = format!("feed:{}:{}", search.get_untracked(), page.get_untracked());
+                    let cache_name = format!("{}{}:{}", offline::FEED_PAGE, search.get_untracked(), page.get_untracked());
                     let user = session.user_id_untracked();
                     // Online, each page seen is kept; offline, the kept copy stands in for it.
                     let (page_data, cached_age) = match posts.await {
                         Ok(page_data) => {
                             if offline.online.get_untracked() {
-                                offline::save_stamped(user, &cache_name, &page_data);
+                                // A copy for offline reading only: no room, no copy.
+                                let _ = offline::save_stamped(user, &cache_name, &page_data);
                                 (page_data, None)
                             } else {
                                 let age = offline::load::<Stamped<Page<PostOut>>>(user, &cache_name)

@@ -68,6 +68,7 @@ fn PostView(post: PostOut) -> impl IntoView {
     let is_owner =
         Signal::derive(move || session.current().is_some_and(|user| user.id == owner_id));
     let can_vote = Signal::derive(move || session.current().is_some());
+    let offline_problem = RwSignal::new(None::<String>);
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let id = post.id;
     let on_delete = move |event: leptos::ev::SubmitEvent| {
@@ -78,8 +79,12 @@ fn PostView(post: PostOut) -> impl IntoView {
                 idempotency_key: None,
             });
         } else if let Some(user) = session.user_id_untracked() {
-            offline::enqueue(offline, user, Write::Delete { id });
-            navigate("/", Default::default());
+            match offline::enqueue(offline, user, Write::Delete { id }) {
+                Ok(()) => navigate("/", Default::default()),
+                Err(full) => offline_problem.set(Some(format!(
+                    "The deletion cannot be kept to send later: {full}. Try again once online."
+                ))),
+            }
         }
     };
     view! {
@@ -107,6 +112,9 @@ fn PostView(post: PostOut) -> impl IntoView {
                             <button type="submit" class="danger">"Yes, delete this post"</button>
                         </form>
                         <FormError error=delete_error />
+                        {move || offline_problem.get().map(|problem| view! {
+                            <p class="form-error" role="alert">{problem}</p>
+                        })}
                     </details>
                 </footer>
             </Show>
