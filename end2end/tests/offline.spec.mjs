@@ -126,3 +126,36 @@ test('a page reached by client-side navigation is kept for offline use too', asy
   await expect(page.getByTestId('current-user')).toHaveText(nameFor(email));
   await context.setOffline(false);
 });
+
+test('an own post just seen can be edited offline, from its local copy', async ({ page, context, request }) => {
+  await signUp(page);
+  // A post of one's own, written online.
+  await page.getByRole('link', { name: 'New post' }).click();
+  await hydrated(page);
+  const title = `Edit me offline ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Content').fill('The first version.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  // Saving opens the post.
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await hydrated(page);
+
+  // Offline: "Edit" opens the editor on the copy the browser kept.
+  await context.setOffline(true);
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await expect(page.getByTestId('local-copy')).toBeVisible();
+  await expect(page.getByLabel('Title')).toHaveValue(title);
+  await expect(page.getByLabel('Content')).toHaveValue('The first version.');
+  await page.getByLabel('Content').fill('The second version, written offline.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('outbox-pending')).toContainText('1 change');
+
+  await context.setOffline(false);
+  await expect(page.getByTestId('outbox-outcomes')).toContainText(`Sent your edit of “${title}”`);
+  const token = await apiUser(request);
+  const found = await request.get(`/api/posts/?search=${encodeURIComponent(title)}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const [post] = await found.json();
+  expect(post.Post.content).toBe('The second version, written offline.');
+});

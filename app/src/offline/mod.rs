@@ -6,6 +6,7 @@
 //! (`worker`) keeps the app shell and the pages seen. On the server every function here is a
 //! no-op.
 
+mod copies;
 mod outbox;
 mod storage;
 mod worker;
@@ -13,6 +14,7 @@ mod worker;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use copies::{known_post, remember_post};
 pub use outbox::{discard_all, enqueue, flush, refresh_pending, Refusal, Waiting, Write};
 pub use storage::{clear_user, is_ours, load, remove, save, save_stamped, StorageFull, FEED_PAGE};
 pub use worker::{is_browser_online, register_service_worker, remember_page};

@@ -15,9 +15,13 @@ use super::Stamped;
 
 const PREFIX: &str = "postboard:";
 
-/// The name cached feed pages are stored under (`feed:<search>:<page>`): the only data that is
-/// dropped to make room.
+/// The name cached feed pages are stored under (`feed:<search>:<page>`).
 pub const FEED_PAGE: &str = "feed:";
+
+/// The names of cached data, which can be fetched again: the only data dropped to make room
+/// (feed pages, and copies of posts).
+#[cfg(any(feature = "hydrate", test))]
+const CACHED: [&str; 2] = [FEED_PAGE, super::copies::POST_COPY];
 
 /// The browser would not store a value: its storage for this site is full even without the
 /// cached pages (or it keeps none, as some private modes do).
@@ -37,8 +41,8 @@ fn storage_key(user: Option<i64>, name: &str) -> String {
     }
 }
 
-/// Stores `value` for `user` under `name`, dropping cached feed pages (oldest first) while the
-/// storage is full.
+/// Stores `value` for `user` under `name`, dropping cached data (feed pages, copies of posts;
+/// oldest first) while the storage is full.
 pub fn save<T: Serialize>(user: Option<i64>, name: &str, value: &T) -> Result<(), StorageFull> {
     #[cfg(feature = "hydrate")]
     {
@@ -47,7 +51,7 @@ pub fn save<T: Serialize>(user: Option<i64>, name: &str, value: &T) -> Result<()
         let text = serde_json::to_string(value).map_err(|_| StorageFull)?;
         let storage = gloo_storage::LocalStorage::raw();
         while storage.set_item(&key, &text).is_err() {
-            if !drop_oldest_feed_page(&key) {
+            if !drop_oldest_cached(&key) {
                 return Err(StorageFull);
             }
         }
@@ -83,15 +87,15 @@ struct SavedAt {
     saved_at: f64,
 }
 
-/// Removes the feed page saved longest ago, of any user, other than `keep`. Whether there was
-/// one to remove.
+/// Removes the cached data saved longest ago, of any user, other than `keep`. Whether there was
+/// any to remove.
 #[cfg(feature = "hydrate")]
-fn drop_oldest_feed_page(keep: &str) -> bool {
+fn drop_oldest_cached(keep: &str) -> bool {
     use gloo_storage::Storage;
     let storage = gloo_storage::LocalStorage::raw();
     let oldest = keys_starting_with(PREFIX)
         .into_iter()
-        .filter(|key| key != keep && is_feed_page(key))
+        .filter(|key| key != keep && is_cached(key))
         .map(|key| {
             let saved_at = storage
                 .get_item(&key)
@@ -108,12 +112,12 @@ fn drop_oldest_feed_page(keep: &str) -> bool {
     }
 }
 
-/// Whether a storage key holds a cached feed page (`postboard:<user or anon>:feed:...`).
+/// Whether a storage key holds cached data (`postboard:<user or anon>:feed:...` or `...:post:...`).
 #[cfg(any(feature = "hydrate", test))]
-fn is_feed_page(key: &str) -> bool {
+fn is_cached(key: &str) -> bool {
     key.strip_prefix(PREFIX)
         .and_then(|rest| rest.split_once(':'))
-        .is_some_and(|(_, name)| name.starts_with(FEED_PAGE))
+        .is_some_and(|(_, name)| CACHED.iter().any(|cached| name.starts_with(cached)))
 }
 
 /// The value stored for `user` under `name`, if any (and readable).
@@ -197,11 +201,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_feed_pages_may_be_dropped_to_make_room() {
-        assert!(is_feed_page("postboard:7:feed::1"));
-        assert!(is_feed_page("postboard:anon:feed:rust:2"));
-        assert!(!is_feed_page("postboard:7:outbox:0001"));
-        assert!(!is_feed_page("postboard:7:draft:new"));
-        assert!(!is_feed_page("other-app:feed:1"));
+    fn only_cached_pages_and_posts_may_be_dropped_to_make_room() {
+        assert!(is_cached("postboard:7:feed::1"));
+        assert!(is_cached("postboard:anon:feed:rust:2"));
+        assert!(is_cached("postboard:7:post:12"));
+        assert!(!is_cached("postboard:7:outbox:0001"));
+        assert!(!is_cached("postboard:7:draft:new"));
+        assert!(!is_cached("other-app:feed:1"));
     }
 }

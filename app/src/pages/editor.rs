@@ -22,12 +22,20 @@ use crate::session::use_session;
 pub fn EditorPage() -> impl IntoView {
     let session = use_session();
     let id = use_post_id();
+    // Offline, an edit starts from the copy of the post this browser saw last.
     let existing = Resource::new(
         move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_post(id).await.map(|post| Some(post.post)),
-                None => Ok(None),
+        move |id| async move {
+            let Some(id) = id else { return Ok(None) };
+            match get_post(id).await {
+                Ok(post) => Ok(Some((post.post, None))),
+                Err(AppError::Transport(reason)) => {
+                    match offline::known_post(session.user_id_untracked(), id) {
+                        Some(copy) => Ok(Some((copy.value.post.clone(), Some(copy.age())))),
+                        None => Err(AppError::Transport(reason)),
+                    }
+                }
+                Err(error) => Err(error),
             }
         },
     );
@@ -35,10 +43,10 @@ pub fn EditorPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the editor…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let post = existing.await?;
+                    let (post, copy_age) = existing.await?.unzip();
                     let logged_in = session.user.await.ok().flatten().is_some();
                     Ok::<_, AppError>(if logged_in {
-                        view! { <PostForm post /> }.into_any()
+                        view! { <PostForm post copy_age=copy_age.flatten() /> }.into_any()
                     } else {
                         view! {
                             <p class="empty"><A href="/login">"Log in"</A> " to write a post."</p>
@@ -63,8 +71,9 @@ fn check<T>(
     parse(value).err().map(|error| error.msg)
 }
 
+/// The form. `copy_age` says how old the local copy is that an offline edit starts from.
 #[component]
-fn PostForm(post: Option<Post>) -> impl IntoView {
+fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
     let session = use_session();
     let offline = use_offline();
     let navigate = use_navigate();
@@ -215,6 +224,12 @@ fn PostForm(post: Option<Post>) -> impl IntoView {
                 <p class="form-error" role="alert">
                     "This browser's storage is full, so this post cannot be kept to send when the connection returns. "
                     "Your text is still here: copy it somewhere safe, or save again once you are online."
+                </p>
+            })}
+            {copy_age.map(|age| view! {
+                <p class="note" data-testid="local-copy">
+                    "You are offline: this is the copy of the post saved on this device " {age}
+                    ". Your edit is sent when the connection returns."
                 </p>
             })}
             <Show when=move || restored.get()>

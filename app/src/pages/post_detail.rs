@@ -30,14 +30,28 @@ pub fn use_post_id() -> Memo<Option<i64>> {
 #[component]
 pub fn PostPage() -> impl IntoView {
     let id = use_post_id();
+    let session = use_session();
+    // Offline, the copy this browser saw last stands in for the post, marked with its age.
     let post = Resource::new(
         move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_post(id).await,
-                None => Err(AppError::NotFound(
+        move |id| async move {
+            let Some(id) = id else {
+                return Err(AppError::NotFound(
                     "There is no post at this address".to_owned(),
-                )),
+                ));
+            };
+            match get_post(id).await {
+                Ok(post) => Ok((post, None)),
+                Err(AppError::Transport(reason)) => {
+                    match offline::known_post(session.user_id_untracked(), id) {
+                        Some(copy) => {
+                            let age = copy.age();
+                            Ok((copy.value, Some(age)))
+                        }
+                        None => Err(AppError::Transport(reason)),
+                    }
+                }
+                Err(error) => Err(error),
             }
         },
     );
@@ -45,8 +59,15 @@ pub fn PostPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading the post…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let post = post.await?;
-                    Ok::<_, AppError>(view! { <PostView post /> })
+                    let (post, copy_age) = post.await?;
+                    Ok::<_, AppError>(view! {
+                        {copy_age.map(|age| view! {
+                            <p class="banner cached" data-testid="cached-post">
+                                "Offline copy of this post, saved " {age} "."
+                            </p>
+                        })}
+                        <PostView post />
+                    })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -59,6 +80,11 @@ fn PostView(post: PostOut) -> impl IntoView {
     let offline = use_offline();
     let navigate = use_navigate();
     let delete = ServerAction::<DeletePost>::new();
+    // Kept, so that it can be read and edited again offline.
+    {
+        let post = post.clone();
+        Effect::new(move |_| offline::remember_post(session.user_id_untracked(), &post));
+    }
     let PostOut {
         post,
         votes,
