@@ -81,6 +81,8 @@ fn set_content_security_policy() {
 /// once they have logged out or deleted their account. Effects only run in the browser, after
 /// hydration.
 fn track_connectivity(session: Session, offline: Offline) {
+    // The user who last logged out (or deleted their account) in this tab.
+    let ended = RwSignal::new(None::<i64>);
     let user_id = move || session.current().map(|user| user.id);
     let flush = move || {
         if let Some(user) = offline.user.get_untracked() {
@@ -93,14 +95,23 @@ fn track_connectivity(session: Session, offline: Offline) {
     });
     let _ = window_event_listener(leptos::ev::online, move |_| {
         offline.online.set(true);
+        if let Some(user) = offline.user.get_untracked() {
+            offline::due_now(user);
+        }
         flush();
     });
     let _ = window_event_listener(leptos::ev::offline, move |_| offline.online.set(false));
-    // Another tab queued or sent a write.
+    // Another tab queued, sent or refused a write: show it, and send it if this tab can (the
+    // other one may have been closed meanwhile).
     let _ = window_event_listener(leptos::ev::storage, move |event| {
-        let ours = event.key().is_some_and(|key| offline::is_ours(&key));
-        if let (true, Some(user)) = (ours, offline.user.get_untracked()) {
+        let about_writes = event
+            .key()
+            .is_some_and(|key| offline::is_about_writes(&key));
+        if let (true, Some(user)) = (about_writes, offline.user.get_untracked()) {
             offline::refresh_pending(offline, user);
+            if offline.online.get_untracked() {
+                flush();
+            }
         }
     });
     // When the user becomes known (or changes): count their queued writes and send them if
@@ -110,9 +121,10 @@ fn track_connectivity(session: Session, offline: Offline) {
         offline.user.set(user);
         offline.needs_login.set(false);
         offline.outcomes.set(Vec::new());
-        offline.refusals.set(Vec::new());
         match user {
             Some(user) => {
+                // A new login: an earlier logout of this user is no reason to wipe anything.
+                ended.set(None);
                 offline::refresh_pending(offline, user);
                 if offline.online.get_untracked() {
                     flush();
@@ -128,7 +140,6 @@ fn track_connectivity(session: Session, offline: Offline) {
     // when the action succeeds, and again once the session reads as logged out, since a page
     // rendered in between may still have stored something. A session that merely expired keeps
     // its data: the writes waiting in it are sent once the user logs in again.
-    let ended = RwSignal::new(None::<i64>);
     Effect::new(move |_| {
         let logged_out = matches!(session.logout.value().get(), Some(Ok(())));
         let deleted = matches!(session.delete_account.value().get(), Some(Ok(())));

@@ -159,3 +159,30 @@ test('an own post just seen can be edited offline, from its local copy', async (
   const [post] = await found.json();
   expect(post.Post.content).toBe('The second version, written offline.');
 });
+
+test('offline, nobody is shown a page kept for someone else', async ({ page, context }) => {
+  const first = await signUp(page);
+  // The worker installs while the first user is logged in (as after a deploy).
+  await page.evaluate(async () => {
+    for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+    for (const name of await caches.keys()) await caches.delete(name);
+  });
+  await visitWithWorker(page, '/me');
+  await expect(page.getByTestId('current-user')).toHaveText(nameFor(first));
+
+  // The first user logs out; a second one logs in and looks at the feed.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await signUp(page);
+  await page.goto('/');
+  await hydrated(page);
+
+  // Offline, the page the first user saw is not there for the second, nor is the shell theirs.
+  await context.setOffline(true);
+  for (const path of ['/me', '/posts/999999999']) {
+    await page.goto(path).catch(() => undefined);
+    const html = await page.content();
+    expect(html, path).not.toContain(nameFor(first));
+  }
+  await context.setOffline(false);
+});

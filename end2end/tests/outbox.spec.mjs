@@ -19,6 +19,15 @@ async function writeOffline(page, label) {
   return title;
 }
 
+/** Makes the server answer the page's new posts with 503 until `recover()` is called. */
+async function restartingServer(page) {
+  let unavailable = true;
+  await page.route('**/rpc/create_post', (route) => (unavailable
+    ? route.fulfill({ status: 503, contentType: 'application/json', body: '"Unavailable"' })
+    : route.continue()));
+  return { recover: () => { unavailable = false; } };
+}
+
 /** How many posts with this exact title the server holds. */
 async function storedCount(request, title) {
   const token = await apiUser(request);
@@ -31,10 +40,7 @@ async function storedCount(request, title) {
 
 test('a write answered 503 stays queued, says so, and is sent once the server recovers', async ({ page, context, request }) => {
   await signUp(page);
-  let unavailable = true;
-  await page.route('**/rpc/create_post', (route) => (unavailable
-    ? route.fulfill({ status: 503, contentType: 'application/json', body: '"Unavailable"' })
-    : route.continue()));
+  const server = await restartingServer(page);
   await context.setOffline(true);
   const title = await writeOffline(page, 'Through a restart');
   await expect(page.getByTestId('outbox-pending')).toContainText('1 change');
@@ -46,7 +52,7 @@ test('a write answered 503 stays queued, says so, and is sent once the server re
   await expect(page.getByTestId('outbox-pending')).toContainText('trying again');
   expect(await storedCount(request, title)).toBe(0);
 
-  unavailable = false;
+  server.recover();
   await expect(page.getByTestId('outbox-outcomes')).toContainText(`Sent your new post “${title}”`, { timeout: 20_000 });
   await expect(page.getByTestId('outbox-pending')).toHaveCount(0);
   expect(await storedCount(request, title)).toBe(1);
@@ -203,5 +209,27 @@ test('logging out with writes waiting asks first, and offline it is refused', as
   await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
   const left = await page.evaluate(() => Object.keys(localStorage).filter((key) => /^postboard:\d+:/.test(key)));
   expect(left).toEqual([]);
+  expect(await storedCount(request, title)).toBe(0);
+});
+
+test('after another account logs in from a second tab, the first tab does not send its writes as theirs', async ({ page, context, request }) => {
+  await signUp(page);
+  // The first tab's write is refused for now (the server restarts), so it waits to be retried.
+  const server = await restartingServer(page);
+  await context.setOffline(true);
+  const title = await writeOffline(page, 'Not for the next account');
+  const refused = page.waitForResponse('**/rpc/create_post');
+  await context.setOffline(false);
+  await refused;
+  await expect(page.getByTestId('outbox-pending')).toContainText('trying again');
+
+  // Someone else signs up in a second tab: the browser's cookies are now theirs.
+  const other = await context.newPage();
+  await signUp(other);
+  server.recover();
+
+  // The first tab's retry is refused by the server, and the write waits for its writer.
+  await expect(page.getByTestId('outbox-login')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('outbox-pending')).toContainText('1 change');
   expect(await storedCount(request, title)).toBe(0);
 });

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, COOKIE, HOST, ORIGIN, SET_COOKIE,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE,
     STRICT_TRANSPORT_SECURITY,
 };
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
@@ -24,6 +24,7 @@ use app::AppError;
 
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const VIEWER: HeaderName = HeaderName::from_static("postboard-viewer");
 
 /// Whether the request carries a session cookie, under either naming (`COOKIE_SECURE` or not).
 fn has_session_cookie(jar: &CookieJar) -> bool {
@@ -283,6 +284,41 @@ pub async fn authenticate_refusals(
         Ok(body) => Response::from_parts(parts, Body::from(body)),
         Err(_) => AppError::Internal.into_response(),
     }
+}
+
+/// Names the viewer a page was rendered for, in `Postboard-Viewer` (the user id, or `anon`), so
+/// that the service worker keeps each person's pages apart (public/sw.js). Only the viewer's own
+/// id, on their own page; checked without the database, as the page's render is.
+pub async fn name_the_viewer(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_page = request.method() == Method::GET
+        && !path.starts_with("/api/")
+        && !path.starts_with("/rpc/")
+        && !path.starts_with("/pkg/");
+    if !is_page {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let viewer = match identify(&state, &parts) {
+        Ok(Some(caller)) => caller.id.to_string(),
+        _ => "anon".to_owned(),
+    };
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_html {
+        if let Ok(value) = HeaderValue::from_str(&viewer) {
+            response.headers_mut().insert(VIEWER, value);
+        }
+    }
+    response
 }
 
 /// A server function that fails before its body runs (its arguments could not be decoded, or

@@ -75,10 +75,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
-        // Inside the renewal, so that it sees the renewed access cookie.
+        // Inside the renewal, so that these see the renewed access cookie.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::authenticate_refusals,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::name_the_viewer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -72,40 +72,48 @@ mod ssr {
         result
     }
 
-    /// Opens the transaction of a write. With an idempotency key (a write replayed by the
-    /// offline outbox), returns the answer of the earlier successful attempt instead, if any.
-    pub async fn begin_write<T: serde::de::DeserializeOwned>(
+    /// Runs a write of the logged-in caller's, in one transaction, at most once per idempotency
+    /// key: a write replayed by the offline outbox with a key it already used gets the answer of
+    /// the earlier attempt instead of being applied again. `as_user` is the user the outbox
+    /// queued the write for: when the browser's session is now someone else's, the write is not
+    /// theirs to send (401; the outbox keeps it until that user logs in again). 401 comes before
+    /// anything `work` checks (its 422s).
+    pub async fn write_once<T, W>(
         state: &AppState,
-        user_id: i64,
         key: Option<&str>,
-    ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, Option<T>), AppError> {
-        let mut tx = state.pool.begin().await?;
-        let replay = match key {
-            Some(key) => crate::server::db::idempotency::replayed(&mut tx, user_id, key).await?,
-            None => None,
-        };
-        Ok((tx, replay))
-    }
+        as_user: Option<i64>,
+        work: W,
+    ) -> Result<T, AppError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        W: AsyncFnOnce(&mut sqlx::PgConnection, i64) -> Result<T, AppError>,
+    {
+        use crate::server::db::idempotency;
 
-    /// Records the answer under the idempotency key, if any, and commits.
-    pub async fn finish_write<T: serde::Serialize>(
-        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
-        user_id: i64,
-        key: Option<&str>,
-        answer: &T,
-    ) -> Result<(), AppError> {
+        let caller = require_caller(state).await?;
+        if as_user.is_some_and(|writer| writer != caller.id) {
+            return Err(AppError::InvalidToken);
+        }
+        check_key(key)?;
+        let mut tx = state.pool.begin().await?;
         if let Some(key) = key {
-            crate::server::db::idempotency::record(&mut tx, user_id, key, answer).await?;
+            if let Some(earlier) = idempotency::replayed(&mut tx, caller.id, key).await? {
+                return Ok(earlier);
+            }
+        }
+        let answer = work(&mut tx, caller.id).await?;
+        if let Some(key) = key {
+            idempotency::record(&mut tx, caller.id, key, &answer).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(answer)
     }
 
     /// Longest idempotency key accepted, in characters.
-    pub const MAX_KEY_LEN: usize = 100;
+    const MAX_KEY_LEN: usize = 100;
 
     /// Checks an idempotency key's shape (1 to `MAX_KEY_LEN` characters).
-    pub fn check_key(key: &Option<String>) -> Result<(), AppError> {
+    fn check_key(key: Option<&str>) -> Result<(), AppError> {
         let Some(key) = key else { return Ok(()) };
         let kind = if key.is_empty() {
             FieldErrorKind::StringTooShort

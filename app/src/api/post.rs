@@ -142,30 +142,21 @@ pub async fn create_post(
     content: String,
     published: Option<String>,
     idempotency_key: Option<String>,
+    #[server(default)] as_user: Option<i64>,
 ) -> Result<Post, AppError> {
-    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
+    use super::ssr::{respond, state, write_once};
     use crate::model::NewPost;
     use crate::server::db;
 
     respond(
         async {
-            let state = state()?;
-            let owner = require_caller(&state).await?;
-            let post = NewPost {
-                title,
-                content,
-                published: published.is_some(),
-            }
-            .validate()?;
-            check_key(&idempotency_key)?;
             let key = idempotency_key.as_deref();
-            let (mut tx, replay) = begin_write::<Post>(&state, owner.id, key).await?;
-            if let Some(earlier) = replay {
-                return Ok(earlier);
-            }
-            // `require_caller` has checked the user and the session in its own statement.
-            let created = db::post::insert(&mut *tx, owner.id, None, &post).await?;
-            finish_write(tx, owner.id, key, &created).await?;
+            let created = write_once(&state()?, key, as_user, async |tx, owner| {
+                let post = NewPost::from_form(title, content, published).validate()?;
+                // `write_once` has checked the user and the session in its own statement.
+                db::post::insert(&mut *tx, owner, None, &post).await
+            })
+            .await?;
             // A form submission goes on to the new post; a background replay stays put.
             if key.is_none() {
                 leptos_axum::redirect(&format!("/posts/{}", created.id));
@@ -184,30 +175,20 @@ pub async fn update_post(
     content: String,
     published: Option<String>,
     idempotency_key: Option<String>,
+    #[server(default)] as_user: Option<i64>,
 ) -> Result<Post, AppError> {
-    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
+    use super::ssr::{respond, state, write_once};
     use crate::model::{NewPost, ValidChanges};
     use crate::server::db;
 
     respond(
         async {
-            let state = state()?;
-            let owner = require_caller(&state).await?;
-            let post = NewPost {
-                title,
-                content,
-                published: published.is_some(),
-            }
-            .validate()?;
-            check_key(&idempotency_key)?;
             let key = idempotency_key.as_deref();
-            let (mut tx, replay) = begin_write::<Post>(&state, owner.id, key).await?;
-            if let Some(earlier) = replay {
-                return Ok(earlier);
-            }
-            let updated =
-                db::post::update(&mut tx, id, owner.id, &ValidChanges::replacing(post)).await?;
-            finish_write(tx, owner.id, key, &updated).await?;
+            let updated = write_once(&state()?, key, as_user, async |tx, owner| {
+                let post = NewPost::from_form(title, content, published).validate()?;
+                db::post::update(tx, id, owner, &ValidChanges::replacing(post)).await
+            })
+            .await?;
             if key.is_none() {
                 leptos_axum::redirect(&format!("/posts/{}", updated.id));
             }
@@ -219,22 +200,21 @@ pub async fn update_post(
 
 /// Deletes a post and its votes; only its owner may.
 #[server(prefix = "/rpc", endpoint = "delete_post")]
-pub async fn delete_post(id: i64, idempotency_key: Option<String>) -> Result<(), AppError> {
-    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
+pub async fn delete_post(
+    id: i64,
+    idempotency_key: Option<String>,
+    #[server(default)] as_user: Option<i64>,
+) -> Result<(), AppError> {
+    use super::ssr::{respond, state, write_once};
     use crate::server::db;
 
     respond(
         async {
-            let state = state()?;
-            let owner = require_caller(&state).await?;
-            check_key(&idempotency_key)?;
             let key = idempotency_key.as_deref();
-            let (mut tx, replay) = begin_write::<()>(&state, owner.id, key).await?;
-            if replay.is_some() {
-                return Ok(());
-            }
-            db::post::delete(&mut tx, id, owner.id).await?;
-            finish_write(tx, owner.id, key, &()).await?;
+            write_once(&state()?, key, as_user, async |tx, owner| {
+                db::post::delete(tx, id, owner).await
+            })
+            .await?;
             if key.is_none() {
                 leptos_axum::redirect("/");
             }

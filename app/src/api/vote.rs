@@ -10,25 +10,20 @@ use crate::model::{VoteInput, VoteOutcome};
 pub async fn cast_vote(
     vote: VoteInput,
     idempotency_key: Option<String>,
+    #[server(default)] as_user: Option<i64>,
 ) -> Result<VoteOutcome, AppError> {
-    use super::ssr::{begin_write, check_key, finish_write, require_caller, respond, state};
+    use super::ssr::{respond, state, write_once};
     use crate::server::db;
 
     respond(
         async {
-            let state = state()?;
-            let voter = require_caller(&state).await?;
-            let direction = vote.direction()?;
-            check_key(&idempotency_key)?;
             let key = idempotency_key.as_deref();
-            let (mut tx, replay) = begin_write::<VoteOutcome>(&state, voter.id, key).await?;
-            if let Some(earlier) = replay {
-                return Ok(earlier);
-            }
-            db::vote::cast(&mut tx, voter.id, None, vote.post_id, direction).await?;
-            let outcome = VoteOutcome::for_direction(direction);
-            finish_write(tx, voter.id, key, &outcome).await?;
-            Ok(outcome)
+            write_once(&state()?, key, as_user, async |tx, voter| {
+                let direction = vote.direction()?;
+                db::vote::cast(tx, voter, None, vote.post_id, direction).await?;
+                Ok(VoteOutcome::for_direction(direction))
+            })
+            .await
         }
         .await,
     )

@@ -102,7 +102,9 @@ pub fn Nav() -> impl IntoView {
                 </ul>
                 <button class="link" on:click=move |_| {
                     offline.outcomes.set(Vec::new());
-                    offline.refusals.set(Vec::new());
+                    if let Some(user) = offline.user.get_untracked() {
+                        offline::dismiss_refusals(offline, user);
+                    }
                 }>"Dismiss"</button>
             </div>
         </Show>
@@ -170,10 +172,9 @@ fn LogoutQuestion() -> impl IntoView {
             });
         }
     };
+    // The waiting writes go with the rest of the user's data once the logout has succeeded
+    // (app::track_connectivity); if it fails, they are still there.
     let discard = move |_| {
-        if let Some(user) = offline.user.get_untracked() {
-            offline::discard_all(offline, user);
-        }
         hold.set(None);
         session.logout.dispatch(Logout {});
     };
@@ -190,6 +191,13 @@ fn LogoutQuestion() -> impl IntoView {
         Some(LogoutHold::Pending(count)) => {
             let changes = if count == 1 { "1 change".to_owned() } else { format!("{count} changes") };
             let discard_label = format!("Discard {changes} and log out");
+            // The question takes the focus, so that keyboard and screen-reader users are on it.
+            let first = NodeRef::<leptos::html::Button>::new();
+            Effect::new(move |_| {
+                if let Some(button) = first.get() {
+                    let _ = button.focus();
+                }
+            });
             Some(view! {
                 <div class="banner pending" role="alertdialog" aria-labelledby="logout-question" aria-modal="false">
                     <p id="logout-question">
@@ -197,7 +205,7 @@ fn LogoutQuestion() -> impl IntoView {
                             if count == 1 { "has" } else { "have" },
                             if count == 1 { "it" } else { "them" })}
                     </p>
-                    <button on:click=send_first>"Send, then log out"</button>
+                    <button node_ref=first on:click=send_first>"Send, then log out"</button>
                     " "
                     <button class="danger" on:click=discard>{discard_label}</button>
                     " "

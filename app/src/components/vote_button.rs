@@ -58,6 +58,7 @@ pub fn VoteButton(
         action.dispatch(CastVote {
             vote: VoteInput { post_id, dir },
             idempotency_key: None,
+            as_user: None,
         });
     };
 

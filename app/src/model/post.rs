@@ -82,6 +82,15 @@ pub struct ValidPost {
 }
 
 impl NewPost {
+    /// A post from the UI's form, whose `published` checkbox is sent only when ticked.
+    pub fn from_form(title: String, content: String, published: Option<String>) -> Self {
+        Self {
+            title,
+            content,
+            published: published.is_some(),
+        }
+    }
+
     /// Applies the title and content rules, reporting every problem at once.
     pub fn validate(self) -> Result<ValidPost, AppError> {
         let mut errors = FieldErrors::default();

@@ -15,8 +15,11 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use copies::{known_post, remember_post};
-pub use outbox::{discard_all, enqueue, flush, refresh_pending, Refusal, Waiting, Write};
-pub use storage::{clear_user, is_ours, load, remove, save, save_stamped, StorageFull, FEED_PAGE};
+pub use outbox::{dismiss_refusals, due_now, enqueue, flush, refresh_pending};
+pub use outbox::{Refusal, Waiting, Write};
+pub use storage::{
+    clear_user, is_about_writes, load, remove, save, save_stamped, StorageFull, FEED_PAGE,
+};
 pub use worker::{is_browser_online, register_service_worker, remember_page};
 
 /// Shared offline state, provided by `App`.
@@ -39,6 +42,8 @@ pub struct Offline {
     /// Bumped after the outbox was sent, so views refetch.
     pub synced: RwSignal<u32>,
     flushing: RwSignal<bool>,
+    /// Asked to flush while a flush ran: it looks again before it ends.
+    flush_again: RwSignal<bool>,
 }
 
 /// The offline state from context.
@@ -58,6 +63,7 @@ pub fn provide_offline() -> Offline {
         refusals: RwSignal::new(Vec::new()),
         synced: RwSignal::new(0),
         flushing: RwSignal::new(false),
+        flush_again: RwSignal::new(false),
     };
     provide_context(offline);
     offline

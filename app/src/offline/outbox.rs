@@ -88,7 +88,7 @@ pub struct Waiting {
 }
 
 /// A write the server refused for good, with the text the user wrote.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {
     pub message: String,
     pub text: Option<String>,
@@ -150,15 +150,20 @@ fn reason(error: &AppError) -> String {
 /// How long to wait before the next try after `attempts` temporary failures, in milliseconds:
 /// 2 s, 4 s, 8 s ... up to 5 minutes, or what the server asked for (at least 1 s).
 pub fn backoff_ms(attempts: u32, after_seconds: Option<u64>) -> f64 {
-    const MAX_MS: f64 = 300_000.0;
     match after_seconds {
-        Some(seconds) => (seconds as f64 * 1000.0).clamp(1000.0, MAX_MS),
-        None => (1000.0 * 2f64.powi(attempts.clamp(1, 16) as i32)).min(MAX_MS),
+        Some(seconds) => (seconds as f64 * 1000.0).clamp(1000.0, MAX_BACKOFF_MS),
+        None => (1000.0 * 2f64.powi(attempts.clamp(1, 16) as i32)).min(MAX_BACKOFF_MS),
     }
 }
 
+/// The longest wait between two tries: 5 minutes.
+const MAX_BACKOFF_MS: f64 = 300_000.0;
+
 /// Entry names start with this; the old single-key queue had exactly this name.
 const OUTBOX: &str = "outbox";
+
+/// Refused writes are kept under this name until dismissed.
+const REFUSED: &str = "refused";
 
 /// A fresh entry name, `outbox:<13-digit ms>-<random>`: unique, and sorted by time of queueing.
 fn new_name() -> String {
@@ -173,8 +178,9 @@ fn new_name() -> String {
 /// (one key holding a list) is moved to one key per entry first.
 fn entries(user: i64) -> Vec<(String, Queued)> {
     if let Some(old) = load::<Vec<Queued>>(Some(user), OUTBOX) {
-        let moved = old.iter().enumerate().all(|(index, queued)| {
-            let name = format!("{OUTBOX}:0000000000000-{index:08}");
+        // Named by their own keys (which sort by time too), so that moving twice is harmless.
+        let moved = old.iter().all(|queued| {
+            let name = format!("{OUTBOX}:0000000000000-{}", queued.key);
             save(Some(user), &name, queued).is_ok()
         });
         if moved {
@@ -218,31 +224,36 @@ pub fn refresh_pending(offline: Offline, user: i64) {
             },
         })
         .collect();
-    offline.pending.set(waiting.len());
-    offline.waiting.set(waiting);
-}
-
-/// Drops every waiting write of the user (the user chose to, when logging out).
-pub fn discard_all(offline: Offline, user: i64) {
-    for (name, _) in entries(user) {
-        remove(Some(user), &name);
+    let refusals: Vec<Refusal> = names_starting_with(user, &format!("{REFUSED}:"))
+        .into_iter()
+        .filter_map(|name| load::<Refusal>(Some(user), &name))
+        .collect();
+    // Set only on change: the banners are live regions, read out again when they change.
+    if offline.waiting.get_untracked() != waiting {
+        offline.pending.set(waiting.len());
+        offline.waiting.set(waiting);
     }
-    refresh_pending(offline, user);
+    if offline.refusals.get_untracked() != refusals {
+        offline.refusals.set(refusals);
+    }
 }
 
-async fn send(queued: &Queued) -> Result<(), AppError> {
+/// Sends a write as `user`'s: the server refuses it (401) if the browser's session is now
+/// someone else's, as it may be after a login in another tab.
+async fn send(user: i64, queued: &Queued) -> Result<(), AppError> {
     use crate::api::post::{create_post, delete_post, update_post};
     use crate::api::vote::cast_vote;
     use crate::model::VoteInput;
 
     let key = Some(queued.key.clone());
+    let me = Some(user);
     let checkbox = |published: bool| published.then(|| "on".to_owned());
     match queued.write.clone() {
         Write::Create {
             title,
             content,
             published,
-        } => create_post(title, content, checkbox(published), key)
+        } => create_post(title, content, checkbox(published), key, me)
             .await
             .map(drop),
         Write::Update {
@@ -250,11 +261,13 @@ async fn send(queued: &Queued) -> Result<(), AppError> {
             title,
             content,
             published,
-        } => update_post(id, title, content, checkbox(published), key)
+        } => update_post(id, title, content, checkbox(published), key, me)
             .await
             .map(drop),
-        Write::Delete { id } => delete_post(id, key).await,
-        Write::Vote { post_id, dir } => cast_vote(VoteInput { post_id, dir }, key).await.map(drop),
+        Write::Delete { id } => delete_post(id, key, me).await,
+        Write::Vote { post_id, dir } => cast_vote(VoteInput { post_id, dir }, key, me)
+            .await
+            .map(drop),
     }
 }
 
@@ -262,13 +275,24 @@ async fn send(queued: &Queued) -> Result<(), AppError> {
 /// nothing unless `user` is the one logged in on this page (the session's cookies would send
 /// someone else's writes as theirs), or while another tab is sending.
 pub async fn flush(offline: Offline, user: i64) {
+    if offline.user.get_untracked() != Some(user) {
+        return;
+    }
     if offline.flushing.get_untracked() {
+        // The running flush looks again before it ends.
+        offline.flush_again.set(true);
         return;
     }
     offline.flushing.set(true);
-    if !with_lock(user, flush_locked(offline, user)).await {
-        // Another tab is sending: look again once it is likely done.
-        retry_later(offline, user, 2_000.0);
+    loop {
+        offline.flush_again.set(false);
+        if !with_lock(user, flush_locked(offline, user)).await {
+            // Another tab is sending: look again once it is likely done.
+            retry_later(offline, user, 2_000.0);
+        }
+        if !offline.flush_again.get_untracked() {
+            break;
+        }
     }
     offline.flushing.set(false);
 }
@@ -277,17 +301,22 @@ async fn flush_locked(offline: Offline, user: i64) {
     let mut sent_any = false;
     loop {
         if offline.user.get_untracked() != Some(user) {
+            return;
+        }
+        if !offline.online.get_untracked() {
+            // Sent when the connection returns (the `online` event flushes again).
             break;
         }
         let Some((name, queued)) = entries(user).into_iter().next() else {
             break;
         };
         let now = now_ms();
-        if queued.retry_at > now {
+        // A time further off than the longest backoff means the clock was set back: due now.
+        if queued.retry_at > now && queued.retry_at <= now + MAX_BACKOFF_MS {
             retry_later(offline, user, queued.retry_at - now);
             break;
         }
-        match Verdict::of(&send(&queued).await) {
+        match Verdict::of(&send(user, &queued).await) {
             Verdict::Sent => {
                 remove(Some(user), &name);
                 let sent = format!("Sent your {} made offline.", queued.write.describe());
@@ -295,12 +324,15 @@ async fn flush_locked(offline: Offline, user: i64) {
                 sent_any = true;
             }
             Verdict::Refused(why) => {
-                remove(Some(user), &name);
+                // Kept, with the text written, until the user dismisses it: in every tab, and
+                // across reloads.
                 let refusal = Refusal {
                     message: format!("Could not apply your {}: {why}", queued.write.describe()),
                     text: queued.write.text(),
                 };
-                offline.refusals.update(|refusals| refusals.push(refusal));
+                let refused = name.replacen(OUTBOX, REFUSED, 1);
+                let _ = save(Some(user), &refused, &refusal);
+                remove(Some(user), &name);
                 sent_any = true;
             }
             Verdict::LogIn => {
@@ -315,26 +347,56 @@ async fn flush_locked(offline: Offline, user: i64) {
                     retry_at: now_ms() + delay,
                     ..queued
                 };
-                // Still stored as it was if this fails: it is retried sooner, that is all.
-                let _ = save(Some(user), &name, &later);
+                // Only if it is still queued: it may have been discarded or wiped meanwhile. (If
+                // the save fails, it stays as it was and is retried sooner, that is all.)
+                if load::<Queued>(Some(user), &name).is_some() {
+                    let _ = save(Some(user), &name, &later);
+                }
                 retry_later(offline, user, delay);
                 break;
             }
         }
         refresh_pending(offline, user);
     }
-    refresh_pending(offline, user);
+    if offline.user.get_untracked() == Some(user) {
+        refresh_pending(offline, user);
+    }
     if sent_any {
         offline.synced.update(|n| *n += 1);
     }
 }
 
-/// Flushes again after `delay_ms`.
+/// Makes every waiting write of the user due now (the connection just came back: the backoff
+/// was about the server or the network, which may both be fine again).
+pub fn due_now(user: i64) {
+    for (name, queued) in entries(user) {
+        if queued.retry_at > 0.0 {
+            let _ = save(
+                Some(user),
+                &name,
+                &Queued {
+                    retry_at: 0.0,
+                    ..queued
+                },
+            );
+        }
+    }
+}
+
+/// Forgets a refused write once the user has read about it.
+pub fn dismiss_refusals(offline: Offline, user: i64) {
+    for name in names_starting_with(user, &format!("{REFUSED}:")) {
+        remove(Some(user), &name);
+    }
+    refresh_pending(offline, user);
+}
+
+/// Flushes again after `delay_ms` (at most the longest backoff).
 fn retry_later(offline: Offline, user: i64, delay_ms: f64) {
     #[cfg(feature = "hydrate")]
     set_timeout(
         move || leptos::task::spawn_local(flush(offline, user)),
-        std::time::Duration::from_millis(delay_ms.max(0.0) as u64),
+        std::time::Duration::from_millis(delay_ms.clamp(0.0, MAX_BACKOFF_MS) as u64),
     );
     #[cfg(not(feature = "hydrate"))]
     let _ = (offline, user, delay_ms);

@@ -176,9 +176,12 @@ fn keys_starting_with(prefix: &str) -> Vec<String> {
     }
 }
 
-/// Whether a storage key is Postboard's (for `storage` events from other tabs).
-pub fn is_ours(key: &str) -> bool {
-    key.starts_with(PREFIX)
+/// Whether a storage key holds a queued or refused write (for `storage` events from other
+/// tabs: drafts and cached pages change far more often, and are not news).
+pub fn is_about_writes(key: &str) -> bool {
+    key.strip_prefix(PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .is_some_and(|(_, name)| name.starts_with("outbox:") || name.starts_with("refused:"))
 }
 
 /// Wipes everything `user` stored in this browser (logout), and the pages the service worker
@@ -190,7 +193,7 @@ pub fn clear_user(user: i64) {
         for key in keys_starting_with(&storage_key(Some(user), "")) {
             gloo_storage::LocalStorage::delete(key);
         }
-        super::worker::tell_worker("clear-pages");
+        super::worker::tell_worker(&format!("forget:{user}"));
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = user;

@@ -198,6 +198,7 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
                     content,
                     published,
                     idempotency_key: None,
+                    as_user: None,
                 });
             }
             None => {
@@ -206,6 +207,7 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
                     content,
                     published,
                     idempotency_key: None,
+                    as_user: None,
                 });
             }
         }

@@ -103,6 +103,7 @@ fn PostView(post: PostOut) -> impl IntoView {
             delete.dispatch(DeletePost {
                 id,
                 idempotency_key: None,
+                as_user: None,
             });
         } else if let Some(user) = session.user_id_untracked() {
             match offline::enqueue(offline, user, Write::Delete { id }) {
