@@ -19,7 +19,11 @@ const SHELL_CACHE = `postboard-shell-${VERSION}`;
 const PAGES_PREFIX = `postboard-pages-${VERSION}-`;
 const VIEWER_CACHE = `postboard-viewer-${VERSION}`;
 const VIEWER_KEY = '/__postboard/viewer';
-const SHELL = ['/', '/pkg/postboard.js', '/pkg/postboard.wasm', '/pkg/postboard.css', '/favicon.ico'];
+// The build's asset files, named by the page that registered this worker (their names carry
+// their hashes, so they change with every build).
+const ASSETS = new URL(self.location).searchParams.getAll('asset')
+  .filter((path) => path.startsWith('/pkg/'));
+const SHELL = ['/', ...ASSETS, '/favicon.ico'];
 
 const pagesOf = (viewer) => `${PAGES_PREFIX}${viewer}`;
 

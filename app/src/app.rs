@@ -3,7 +3,7 @@
 //! page agree on them.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -34,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Postboard: short posts, votes and search." />
                 <meta name="postboard-build" content=build />
                 <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -181,7 +182,6 @@ pub fn App() -> impl IntoView {
     // readers without WASM yet (or at all), and crawlers, get the whole page rather than
     // loading placeholders that only a script could fill in.
     view! {
-        <Stylesheet id="leptos" href="/pkg/postboard.css" />
         <Title formatter=|text| format!("{text} · Postboard") text="Postboard" />
         <Router>
             <Nav />

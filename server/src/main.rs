@@ -18,8 +18,9 @@ async fn main() {
         eprintln!("postboard: cannot start: {error}");
         std::process::exit(2);
     });
-    let leptos = get_configuration(None)
+    let mut leptos = get_configuration(None)
         .expect("Leptos options: run through cargo-leptos or set LEPTOS_* variables");
+    startup::detect_hashed_files(&mut leptos.leptos_options);
     let pool = startup::connect(&config).await.unwrap_or_else(|error| {
         eprintln!("postboard: cannot start: {error}");
         std::process::exit(2);

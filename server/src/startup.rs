@@ -7,7 +7,7 @@ use std::time::Duration;
 use app::server::{db, AppState, Config};
 use app::{shell, App};
 use axum::extract::State;
-use axum::http::header::VARY;
+use axum::http::header::{CACHE_CONTROL, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -128,15 +128,37 @@ pub fn router(state: AppState) -> Router {
 /// copy, so a cache could hand it to a client without brotli: `Vary` is added here.
 fn pkg_files(
     options: &leptos::config::LeptosOptions,
-) -> Compression<SetResponseHeader<ServeDir, HeaderValue>> {
+) -> Compression<SetResponseHeader<SetResponseHeader<ServeDir, HeaderValue>, HeaderValue>> {
     let files =
         ServeDir::new(std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir))
             .precompressed_br();
+    // With hashed names (cargo-leptos `hash-files`) a file's name changes with its content: a
+    // browser may keep it for a year without asking again. Without, it must ask each time.
+    let caching = if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let cached =
+        SetResponseHeader::if_not_present(files, CACHE_CONTROL, HeaderValue::from_static(caching));
     CompressionLayer::new().layer(SetResponseHeader::if_not_present(
-        files,
+        cached,
         VARY,
         HeaderValue::from_static("accept-encoding"),
     ))
+}
+
+/// Turns on hashed asset names when the build has them: cargo-leptos (`hash-files`) writes the
+/// hashes to `hash.txt` beside the binary, and the page must then name `postboard.<hash>.wasm`.
+/// cargo-leptos says so itself when it runs the server (`LEPTOS_HASH_FILES`); a binary started
+/// directly (a container, the fault test, the benchmark) finds out here.
+pub fn detect_hashed_files(options: &mut leptos::config::LeptosOptions) {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)));
+    if beside_binary.is_some_and(|file| file.exists()) {
+        options.hash_files = true;
+    }
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets in-flight

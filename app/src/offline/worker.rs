@@ -45,8 +45,9 @@ pub fn remember_page(url: &str) {
     let _ = url;
 }
 
-/// Registers the service worker for the build named in the page's `postboard-build` meta tag
-/// (`/sw.js?v=<build>`), so a new build replaces the worker and its caches.
+/// Registers the service worker for the build named in the page's `postboard-build` meta tag,
+/// with the build's asset files (`/sw.js?v=<build>&asset=/pkg/postboard.<hash>.wasm&...`), so
+/// a new build replaces the worker and its caches, and the worker knows what to keep.
 pub fn register_service_worker() {
     #[cfg(feature = "hydrate")]
     {
@@ -56,11 +57,25 @@ pub fn register_service_worker() {
             .flatten()
             .and_then(|meta| meta.get_attribute("content"))
             .unwrap_or_else(|| "dev".to_owned());
+        // The build's asset files, whose names carry their hashes: the worker keeps these.
+        let mut assets = String::new();
+        if let Ok(links) = document().query_selector_all(r#"link[href^="/pkg/"]"#) {
+            for index in 0..links.length() {
+                let href = links
+                    .item(index)
+                    .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+                    .and_then(|link| link.get_attribute("href"));
+                if let Some(href) = href {
+                    assets.push_str("&asset=");
+                    assets.push_str(&String::from(js_sys::encode_uri_component(&href)));
+                }
+            }
+        }
         if has_service_workers() {
             let _ = window()
                 .navigator()
                 .service_worker()
-                .register(&format!("/sw.js?v={build}"));
+                .register(&format!("/sw.js?v={build}{assets}"));
         }
     }
 }

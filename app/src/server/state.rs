@@ -54,19 +54,30 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// The first 16 hex digits of the SHA-256 of the site's WASM, or "dev" when there is none.
+/// The first 16 hex digits of the SHA-256 of the site's WASM (`<output>.wasm`, or
+/// `<output>.<hash>.wasm` with hashed file names), or "dev" when there is none.
 fn build_id(options: &LeptosOptions) -> String {
     use sha2::{Digest, Sha256};
-    let wasm = std::path::Path::new(&*options.site_root)
-        .join(&*options.site_pkg_dir)
-        .join(format!("{}.wasm", options.output_name));
-    match std::fs::read(&wasm) {
-        Ok(bytes) => Sha256::digest(&bytes)
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let output = options.output_name.to_string();
+    let wasm = std::fs::read_dir(&pkg)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(&output) && name.ends_with(".wasm"))
+        })
+        .max_by_key(|path| path.metadata().and_then(|m| m.modified()).ok());
+    match wasm.map(std::fs::read) {
+        Some(Ok(bytes)) => Sha256::digest(&bytes)
             .iter()
             .take(8)
             .map(|byte| format!("{byte:02x}"))
             .collect(),
-        Err(_) => "dev".to_owned(),
+        _ => "dev".to_owned(),
     }
 }
 

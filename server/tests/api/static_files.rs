@@ -1,6 +1,6 @@
 //! The front-end files (`/pkg/`): the WASM, its JS and the stylesheet.
 
-use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, VARY};
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, VARY};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -57,5 +57,20 @@ async fn a_client_without_brotli_gets_the_wasm_itself_gzipped_on_the_fly(pool: P
     let plain = fetch_wasm(&app, "identity").await;
     assert!(plain.headers().get(CONTENT_ENCODING).is_none());
     assert_eq!(plain.bytes().await.unwrap().as_ref(), vec![b'w'; 4096]);
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[sqlx::test]
+async fn pages_and_unhashed_files_are_revalidated_before_a_cache_reuses_them(pool: PgPool) {
+    let root = site_with_brotli_copy("revalidate");
+    let app = TestApp::spawn_site(pool, test_config(&[]), root.to_str().unwrap()).await;
+    // Without hashed names (this site has none), a file's name does not change with it.
+    let wasm = fetch_wasm(&app, "identity").await;
+    assert_eq!(wasm.headers()[CACHE_CONTROL], "no-cache");
+    // A page names the build's files: always asked for again.
+    let page = app.get("/login", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-cache");
+    assert_eq!(page.headers()["postboard-viewer"], "anon");
     std::fs::remove_dir_all(root).unwrap();
 }
