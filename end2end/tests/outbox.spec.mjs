@@ -233,3 +233,21 @@ test('after another account logs in from a second tab, the first tab does not se
   await expect(page.getByTestId('outbox-pending')).toContainText('1 change');
   expect(await storedCount(request, title)).toBe(0);
 });
+
+test('a post whose save fails on the way while the browser says online is queued, not lost', async ({ page, request }) => {
+  await signUp(page);
+  // The connection drops during the save (the browser still thinks it is online).
+  let dropping = true;
+  await page.route('**/rpc/create_post', (route) => (dropping ? route.abort('connectionreset') : route.continue()));
+  await page.getByRole('link', { name: 'New post' }).click();
+  await hydrated(page);
+  const title = `Saved on a flaky line ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Content').fill('Sent through a tunnel.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('outbox-pending')).toContainText('1 change');
+
+  dropping = false;
+  await expect(page.getByTestId('outbox-outcomes')).toContainText(`Sent your new post “${title}”`, { timeout: 20_000 });
+  expect(await storedCount(request, title)).toBe(1);
+});

@@ -1,13 +1,11 @@
-//! The vote toggle. It owns its action (the state of one button is local to it) and updates
-//! optimistically: the count and state change on click, and go back if the server refuses.
-//! Offline, the vote goes to the outbox. Without WASM it is a plain form that posts to the
-//! server function.
+//! The vote toggle. Its state is local to it, and it updates optimistically: the count and state
+//! change on click, and go back if the server refuses. Offline, or on a connection that fails,
+//! the vote goes to the outbox (`offline::submit`). Without WASM it is a plain form that posts to
+//! the server function.
 
 use leptos::prelude::*;
 
-use crate::api::vote::CastVote;
-use crate::model::VoteInput;
-use crate::offline::{self, use_offline, Write};
+use crate::offline::{self, use_offline, Submitted, Write};
 use crate::session::use_session;
 
 /// A vote count with a toggle for logged-in readers.
@@ -18,47 +16,35 @@ pub fn VoteButton(
     has_voted: bool,
     #[prop(into)] can_vote: Signal<bool>,
 ) -> impl IntoView {
-    let action = ServerAction::<CastVote>::new();
     let offline = use_offline();
     let session = use_session();
     let voted = RwSignal::new(has_voted);
     let count = RwSignal::new(votes);
     let problem = RwSignal::new(None::<String>);
 
-    // The server refused: undo the optimistic change and say why.
-    Effect::new(move |_| {
-        if let Some(Err(error)) = action.value().get() {
-            let was_adding = voted.get_untracked();
-            voted.set(!was_adding);
-            count.update(|n| *n += if was_adding { -1 } else { 1 });
-            problem.set(Some(error.to_string()));
-        }
-    });
-
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        let Some(user) = session.user_id_untracked() else {
+            return;
+        };
         let adding = !voted.get_untracked();
         voted.set(adding);
         count.update(|n| *n += if adding { 1 } else { -1 });
         problem.set(None);
         let dir = i64::from(adding);
-        // Offline, the vote waits in the outbox; the button already shows it.
-        if !offline.online.get_untracked() {
-            if let Some(user) = session.user_id_untracked() {
-                if let Err(full) = offline::enqueue(offline, user, Write::Vote { post_id, dir }) {
-                    voted.set(!adding);
-                    count.update(|n| *n += if adding { -1 } else { 1 });
-                    problem.set(Some(format!(
-                        "Your vote cannot be kept to send later: {full}."
-                    )));
+        // Sent now, or kept in the outbox (the button already shows it); refused, the
+        // optimistic change is undone and the reason shown.
+        leptos::task::spawn_local(async move {
+            let why = match offline::submit(offline, user, Write::Vote { post_id, dir }).await {
+                Submitted::Sent(_) | Submitted::Queued => return,
+                Submitted::Refused(error) => error.to_string(),
+                Submitted::Unstored(full) => {
+                    format!("Your vote cannot be kept to send later: {full}.")
                 }
-            }
-            return;
-        }
-        action.dispatch(CastVote {
-            vote: VoteInput { post_id, dir },
-            idempotency_key: None,
-            as_user: None,
+            };
+            voted.set(!adding);
+            count.update(|n| *n += if adding { -1 } else { 1 });
+            problem.set(Some(why));
         });
     };
 

@@ -15,8 +15,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use copies::{known_post, remember_post};
-pub use outbox::{dismiss_refusals, due_now, enqueue, flush, refresh_pending};
-pub use outbox::{Refusal, Waiting, Write};
+pub use outbox::{dismiss_refusals, due_now, flush, refresh_pending, submit};
+pub use outbox::{Refusal, Submitted, Waiting, Write};
 pub use storage::{
     clear_user, is_about_writes, load, remove, save, save_stamped, StorageFull, FEED_PAGE,
 };

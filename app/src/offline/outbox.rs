@@ -193,8 +193,8 @@ fn entries(user: i64) -> Vec<(String, Queued)> {
         .collect()
 }
 
-/// Queues a write for `user`: stored before this returns, or refused (`StorageFull`).
-pub fn enqueue(offline: Offline, user: i64, write: Write) -> Result<(), StorageFull> {
+/// A new entry for `write`, and the name it is stored under.
+fn new_entry(write: Write) -> (String, Queued) {
     let name = new_name();
     let queued = Queued {
         key: name.trim_start_matches("outbox:").to_owned(),
@@ -202,9 +202,70 @@ pub fn enqueue(offline: Offline, user: i64, write: Write) -> Result<(), StorageF
         attempts: 0,
         retry_at: 0.0,
     };
+    (name, queued)
+}
+
+/// Queues a write for `user`: stored before this returns, or refused (`StorageFull`).
+pub fn enqueue(offline: Offline, user: i64, write: Write) -> Result<(), StorageFull> {
+    let (name, queued) = new_entry(write);
     save(Some(user), &name, &queued)?;
     refresh_pending(offline, user);
     Ok(())
+}
+
+/// What became of a write handed to `submit`.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Applied; for a new or edited post, its id.
+    Sent(Option<i64>),
+    /// In the outbox: sent when the connection (or the server, or the session) is back.
+    Queued,
+    /// Refused for good; the form shows why and keeps what was written.
+    Refused(AppError),
+    /// Neither sent nor storable: the form keeps what was written and says so.
+    Unstored(StorageFull),
+}
+
+/// Sends `user`'s write, or queues it: offline at once; online when the send fails on the way
+/// (network, 5xx, 429: the browser may say "online" on a connection that does not carry) or the
+/// session has ended. A queued write keeps the idempotency key it was sent with, so one that was
+/// applied although its answer was lost is not applied twice. The one path for the editor,
+/// deleting and voting.
+pub async fn submit(offline: Offline, user: i64, write: Write) -> Submitted {
+    if !offline.online.get_untracked() {
+        return match enqueue(offline, user, write) {
+            Ok(()) => Submitted::Queued,
+            Err(full) => Submitted::Unstored(full),
+        };
+    }
+    let (name, queued) = new_entry(write);
+    let answer = send(user, &queued).await;
+    match Verdict::of(&answer.clone().map(drop)) {
+        Verdict::Sent => Submitted::Sent(answer.ok().flatten()),
+        Verdict::Refused(_) => match answer {
+            Err(error) => Submitted::Refused(error),
+            Ok(id) => Submitted::Sent(id),
+        },
+        verdict => {
+            let later = match verdict {
+                Verdict::Retry { after_seconds } => Queued {
+                    attempts: 1,
+                    retry_at: now_ms() + backoff_ms(1, after_seconds),
+                    ..queued
+                },
+                _ => {
+                    offline.needs_login.set(true);
+                    queued
+                }
+            };
+            if let Err(full) = save(Some(user), &name, &later) {
+                return Submitted::Unstored(full);
+            }
+            refresh_pending(offline, user);
+            retry_later(offline, user, later.retry_at - now_ms());
+            Submitted::Queued
+        }
+    }
 }
 
 /// Reads the user's outbox into `offline.pending` and `offline.waiting` (after login, after a
@@ -239,8 +300,8 @@ pub fn refresh_pending(offline: Offline, user: i64) {
 }
 
 /// Sends a write as `user`'s: the server refuses it (401) if the browser's session is now
-/// someone else's, as it may be after a login in another tab.
-async fn send(user: i64, queued: &Queued) -> Result<(), AppError> {
+/// someone else's, as it may be after a login in another tab. For a new or edited post, its id.
+async fn send(user: i64, queued: &Queued) -> Result<Option<i64>, AppError> {
     use crate::api::post::{create_post, delete_post, update_post};
     use crate::api::vote::cast_vote;
     use crate::model::VoteInput;
@@ -255,7 +316,7 @@ async fn send(user: i64, queued: &Queued) -> Result<(), AppError> {
             published,
         } => create_post(title, content, checkbox(published), key, me)
             .await
-            .map(drop),
+            .map(|post| Some(post.id)),
         Write::Update {
             id,
             title,
@@ -263,11 +324,11 @@ async fn send(user: i64, queued: &Queued) -> Result<(), AppError> {
             published,
         } => update_post(id, title, content, checkbox(published), key, me)
             .await
-            .map(drop),
-        Write::Delete { id } => delete_post(id, key, me).await,
+            .map(|post| Some(post.id)),
+        Write::Delete { id } => delete_post(id, key, me).await.map(|()| None),
         Write::Vote { post_id, dir } => cast_vote(VoteInput { post_id, dir }, key, me)
             .await
-            .map(drop),
+            .map(|_| None),
     }
 }
 
@@ -316,7 +377,7 @@ async fn flush_locked(offline: Offline, user: i64) {
             retry_later(offline, user, queued.retry_at - now);
             break;
         }
-        match Verdict::of(&send(user, &queued).await) {
+        match Verdict::of(&send(user, &queued).await.map(drop)) {
             Verdict::Sent => {
                 remove(Some(user), &name);
                 let sent = format!("Sent your {} made offline.", queued.write.describe());

@@ -1,19 +1,20 @@
 //! `/posts/new` and `/posts/:id/edit`: the post form. The title and content rules run in the
 //! browser as you type (the same `Title` / `Content` code the server enforces), and the server's
 //! field errors show under the same inputs. What you type is kept as a draft in local storage
-//! until the post is saved; offline, saving puts the post in the outbox.
+//! until the post is saved; offline, or when the connection fails during the save, saving puts
+//! the post in the outbox (`offline::submit`).
 
 use leptos::prelude::*;
 use leptos_meta::Title as PageTitle;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::post::{get_post, CreatePost, UpdatePost};
+use crate::api::post::get_post;
 use crate::components::error_view::ErrorView;
 use crate::components::field_errors::{FieldErrorList, FormError};
 use crate::error::AppError;
 use crate::model::{Content, Post, Title};
-use crate::offline::{self, use_offline, Write};
+use crate::offline::{self, use_offline, Submitted, Write};
 use crate::pages::post_detail::use_post_id;
 use crate::session::use_session;
 
@@ -77,8 +78,6 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
     let session = use_session();
     let offline = use_offline();
     let navigate = use_navigate();
-    let create = ServerAction::<CreatePost>::new();
-    let update = ServerAction::<UpdatePost>::new();
     let editing = post.as_ref().map(|post| post.id);
     let draft_name = match editing {
         Some(id) => format!("draft:{id}"),
@@ -95,15 +94,8 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
     let title_problem = Memo::new(move |_| check(title_touched.get(), &title.get(), Title::parse));
     let content_problem =
         Memo::new(move |_| check(content_touched.get(), &content.get(), Content::parse));
-    let server_error = Signal::derive(move || {
-        let result = if editing.is_some() {
-            update.value().get().map(|r| r.map(drop))
-        } else {
-            create.value().get().map(|r| r.map(drop))
-        };
-        result.and_then(Result::err)
-    });
-    let pending = Signal::derive(move || create.pending().get() || update.pending().get());
+    let server_error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
     let is_invalid =
         move || Title::parse(&title.get()).is_err() || Content::parse(&content.get()).is_err();
 
@@ -132,17 +124,6 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
             }
         });
     }
-    {
-        let draft_name = draft_name.clone();
-        Effect::new(move |_| {
-            let saved = create.value().get().is_some_and(|r| r.is_ok())
-                || update.value().get().is_some_and(|r| r.is_ok());
-            if saved {
-                offline::remove(session.user_id_untracked(), &draft_name);
-            }
-        });
-    }
-
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if is_invalid() {
@@ -150,67 +131,56 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
             content_touched.set(true);
             return;
         }
+        let Some(user) = session.user_id_untracked() else {
+            return;
+        };
         let (title, content, published) = (
             title.get_untracked(),
             content.get_untracked(),
             published.get_untracked(),
         );
-        if !offline.online.get_untracked() {
-            // Offline: the write waits in the outbox, which keeps it safe. Its draft holds the
-            // same text, so it goes first: on a full storage that makes room for the write.
-            if let Some(user) = session.user_id_untracked() {
-                let draft = Draft {
-                    title: title.clone(),
-                    content: content.clone(),
-                };
-                let write = match editing {
-                    Some(id) => Write::Update {
-                        id,
-                        title,
-                        content,
-                        published,
-                    },
-                    None => Write::Create {
-                        title,
-                        content,
-                        published,
-                    },
-                };
-                offline::remove(Some(user), &draft_name);
-                match offline::enqueue(offline, user, write) {
-                    Ok(()) => navigate("/", Default::default()),
-                    // Nothing is lost: the text stays in the editor (and in its draft, if that
-                    // still fits), and the user is told.
-                    Err(full) => {
-                        let _ = offline::save(Some(user), &draft_name, &draft);
-                        unstored.set(Some(full));
-                    }
+        let draft = Draft {
+            title: title.clone(),
+            content: content.clone(),
+        };
+        let write = match editing {
+            Some(id) => Write::Update {
+                id,
+                title,
+                content,
+                published,
+            },
+            None => Write::Create {
+                title,
+                content,
+                published,
+            },
+        };
+        // The draft holds the same text as the write, so it goes first: on a full storage that
+        // makes room for the write. It comes back if the write is neither sent nor kept.
+        offline::remove(Some(user), &draft_name);
+        let draft_name = draft_name.clone();
+        let navigate = navigate.clone();
+        server_error.set(None);
+        unstored.set(None);
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match offline::submit(offline, user, write).await {
+                Submitted::Sent(Some(id)) => navigate(&format!("/posts/{id}"), Default::default()),
+                Submitted::Sent(None) | Submitted::Queued => navigate("/", Default::default()),
+                // Nothing is lost: the text stays in the editor (and in its draft, if that fits),
+                // and the user is told why.
+                Submitted::Refused(error) => {
+                    let _ = offline::save(Some(user), &draft_name, &draft);
+                    server_error.set(Some(error));
+                }
+                Submitted::Unstored(full) => {
+                    let _ = offline::save(Some(user), &draft_name, &draft);
+                    unstored.set(Some(full));
                 }
             }
-            return;
-        }
-        let published = published.then(|| "on".to_owned());
-        match editing {
-            Some(id) => {
-                update.dispatch(UpdatePost {
-                    id,
-                    title,
-                    content,
-                    published,
-                    idempotency_key: None,
-                    as_user: None,
-                });
-            }
-            None => {
-                create.dispatch(CreatePost {
-                    title,
-                    content,
-                    published,
-                    idempotency_key: None,
-                    as_user: None,
-                });
-            }
-        }
+            pending.set(false);
+        });
     };
 
     let (heading, action) = match editing {

@@ -5,14 +5,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api::post::{get_post, DeletePost};
+use crate::api::post::get_post;
 use crate::components::error_view::ErrorView;
 use crate::components::field_errors::FormError;
 use crate::components::post_card::PostMeta;
 use crate::components::vote_button::VoteButton;
 use crate::error::AppError;
 use crate::model::PostOut;
-use crate::offline::{self, use_offline, Write};
+use crate::offline::{self, use_offline, Submitted, Write};
 use crate::session::use_session;
 
 /// The post id from the URL, if it is a number.
@@ -79,7 +79,6 @@ fn PostView(post: PostOut) -> impl IntoView {
     let session = use_session();
     let offline = use_offline();
     let navigate = use_navigate();
-    let delete = ServerAction::<DeletePost>::new();
     // Kept, so that it can be read and edited again offline.
     {
         let post = post.clone();
@@ -95,24 +94,23 @@ fn PostView(post: PostOut) -> impl IntoView {
         Signal::derive(move || session.current().is_some_and(|user| user.id == owner_id));
     let can_vote = Signal::derive(move || session.current().is_some());
     let offline_problem = RwSignal::new(None::<String>);
-    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let delete_error = RwSignal::new(None::<AppError>);
     let id = post.id;
     let on_delete = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if offline.online.get_untracked() {
-            delete.dispatch(DeletePost {
-                id,
-                idempotency_key: None,
-                as_user: None,
-            });
-        } else if let Some(user) = session.user_id_untracked() {
-            match offline::enqueue(offline, user, Write::Delete { id }) {
-                Ok(()) => navigate("/", Default::default()),
-                Err(full) => offline_problem.set(Some(format!(
+        let Some(user) = session.user_id_untracked() else {
+            return;
+        };
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match offline::submit(offline, user, Write::Delete { id }).await {
+                Submitted::Sent(_) | Submitted::Queued => navigate("/", Default::default()),
+                Submitted::Refused(error) => delete_error.set(Some(error)),
+                Submitted::Unstored(full) => offline_problem.set(Some(format!(
                     "The deletion cannot be kept to send later: {full}. Try again once online."
                 ))),
             }
-        }
+        });
     };
     view! {
         <Title text=post.title.clone() />
