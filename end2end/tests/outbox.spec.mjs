@@ -251,3 +251,22 @@ test('a post whose save fails on the way while the browser says online is queued
   await expect(page.getByTestId('outbox-outcomes')).toContainText(`Sent your new post “${title}”`, { timeout: 20_000 });
   expect(await storedCount(request, title)).toBe(1);
 });
+
+test('a save that hangs without an answer is given up after 30 s, kept, and sent again', async ({ page, request }) => {
+  test.setTimeout(90_000);
+  await signUp(page);
+  // The first request never gets an answer (a connection that neither carries nor fails).
+  let hanging = true;
+  await page.route('**/rpc/create_post', (route) => (hanging ? undefined : route.continue()));
+  await page.getByRole('link', { name: 'New post' }).click();
+  await hydrated(page);
+  const title = `Through a dead zone ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Content').fill('The line went quiet.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('outbox-pending')).toContainText('1 change', { timeout: 40_000 });
+
+  hanging = false;
+  await expect(page.getByTestId('outbox-outcomes')).toContainText(`Sent your new post “${title}”`, { timeout: 20_000 });
+  expect(await storedCount(request, title)).toBe(1);
+});

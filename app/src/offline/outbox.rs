@@ -299,9 +299,63 @@ pub fn refresh_pending(offline: Offline, user: i64) {
     }
 }
 
+/// How long a send may take before it counts as a network failure.
+const SEND_TIMEOUT_MS: u32 = 30_000;
+
 /// Sends a write as `user`'s: the server refuses it (401) if the browser's session is now
 /// someone else's, as it may be after a login in another tab. For a new or edited post, its id.
+/// A send that hangs (a connection that neither carries nor fails) is given up after
+/// `SEND_TIMEOUT_MS` as a network failure: the write is tried again later with the same
+/// idempotency key, so the answer that may still come applies it once.
 async fn send(user: i64, queued: &Queued) -> Result<Option<i64>, AppError> {
+    match within(SEND_TIMEOUT_MS, send_now(user, queued)).await {
+        Some(answer) => answer,
+        None => Err(AppError::Transport(
+            "no answer within 30 seconds".to_owned(),
+        )),
+    }
+}
+
+/// `work`'s output, or `None` when it takes longer than `ms` milliseconds.
+async fn within<T>(ms: u32, work: impl std::future::Future<Output = T>) -> Option<T> {
+    use std::future::Future;
+    use std::task::Poll;
+
+    let mut work = std::pin::pin!(work);
+    let mut timer = std::pin::pin!(sleep(ms));
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Resolves after `ms` milliseconds (in the browser; never on the server, where nothing is sent
+/// from here).
+async fn sleep(ms: u32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let delay = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(delay).await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ms;
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn send_now(user: i64, queued: &Queued) -> Result<Option<i64>, AppError> {
     use crate::api::post::{create_post, delete_post, update_post};
     use crate::api::vote::cast_vote;
     use crate::model::VoteInput;
