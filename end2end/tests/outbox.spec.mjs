@@ -270,3 +270,23 @@ test('a save that hangs without an answer is given up after 30 s, kept, and sent
   await expect(page.getByTestId('outbox-outcomes')).toContainText(`Sent your new post “${title}”`, { timeout: 20_000 });
   expect(await storedCount(request, title)).toBe(1);
 });
+
+test('a write the server keeps failing on can be copied and discarded, so it holds nothing back', async ({ page, request }) => {
+  await signUp(page);
+  await page.route('**/rpc/create_post', (route) => route.fulfill({
+    status: 500, contentType: 'application/json', body: '"Internal"',
+  }));
+  await page.getByRole('link', { name: 'New post' }).click();
+  await hydrated(page);
+  const title = `Always failing ${Date.now()}`;
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Content').fill('Keep a copy of this.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const pending = page.getByTestId('outbox-pending');
+  await expect(pending).toContainText('failed several times', { timeout: 30_000 });
+  await pending.getByText('What you wrote').click();
+  await expect(pending.getByRole('textbox', { name: 'What you wrote' })).toHaveValue(/Keep a copy of this\./);
+  await pending.getByRole('button', { name: `Discard your new post “${title}”` }).click();
+  await expect(pending).toHaveCount(0);
+  expect(await storedCount(request, title)).toBe(0);
+});

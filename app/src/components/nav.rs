@@ -78,8 +78,28 @@ pub fn Nav() -> impl IntoView {
                     }}
                 </p>
                 <ul>
-                    {move || offline.waiting.get().into_iter().map(|waiting| view! {
-                        <li>"Your " {waiting.description} ": " {waiting.state} "."</li>
+                    {move || offline.waiting.get().into_iter().map(|waiting| {
+                        let name = waiting.name.clone();
+                        let label = format!("Discard your {}", waiting.description);
+                        view! {
+                            <li>
+                                "Your " {waiting.description} ": " {waiting.state} "."
+                                {waiting.stuck.map(|text| view! {
+                                    " It has failed several times."
+                                    {text.map(|text| view! {
+                                        <details>
+                                            <summary>"What you wrote"</summary>
+                                            <textarea readonly rows="6" aria-label="What you wrote">{text}</textarea>
+                                        </details>
+                                    })}
+                                    <button class="link" aria-label=label on:click=move |_| {
+                                        if let Some(user) = offline.user.get_untracked() {
+                                            offline::discard(offline, user, &name);
+                                        }
+                                    }>"Discard it"</button>
+                                })}
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             </div>

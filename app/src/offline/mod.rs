@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use copies::{known_post, remember_post};
-pub use outbox::{dismiss_refusals, due_now, flush, refresh_pending, submit};
+pub use outbox::{discard, dismiss_refusals, due_now, flush, refresh_pending, submit};
 pub use outbox::{Refusal, Submitted, Waiting, Write};
 pub use storage::{
     clear_user, is_about_writes, load, remove, save, save_stamped, StorageFull, FEED_PAGE,

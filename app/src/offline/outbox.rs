@@ -83,9 +83,17 @@ pub struct Queued {
 /// What the user is told about one waiting write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Waiting {
+    /// The entry's storage name (for `discard`).
+    pub name: String,
     pub description: String,
     pub state: &'static str,
+    /// After `STUCK_AFTER` failed tries, the write the user may copy and discard: a write the
+    /// server keeps failing on would otherwise hold back every later one.
+    pub stuck: Option<Option<String>>,
 }
+
+/// Failed tries after which the user is offered to copy and discard a write.
+const STUCK_AFTER: u32 = 3;
 
 /// A write the server refused for good, with the text the user wrote.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -274,7 +282,9 @@ pub fn refresh_pending(offline: Offline, user: i64) {
     let now = now_ms();
     let waiting: Vec<Waiting> = entries(user)
         .into_iter()
-        .map(|(_, queued)| Waiting {
+        .map(|(name, queued)| Waiting {
+            name,
+            stuck: (queued.attempts >= STUCK_AFTER).then(|| queued.write.text()),
             description: queued.write.describe(),
             state: if offline.needs_login.get_untracked() {
                 "waiting for you to log in again"
@@ -496,6 +506,14 @@ pub fn due_now(user: i64) {
             );
         }
     }
+}
+
+/// Drops one waiting write, at the user's word (one that keeps failing).
+pub fn discard(offline: Offline, user: i64, name: &str) {
+    if name.starts_with(&format!("{OUTBOX}:")) {
+        remove(Some(user), name);
+    }
+    refresh_pending(offline, user);
 }
 
 /// Forgets a refused write once the user has read about it.
