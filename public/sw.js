@@ -67,11 +67,19 @@ function viewerOf(response) {
   return /^(anon|\d+)$/.test(viewer) ? viewer : 'anon';
 }
 
-/** Keeps a good page in the cache of the viewer it was rendered for, who is now current. */
-async function keepPage(request, response) {
+/**
+ * Keeps a good page in the cache of the viewer it was rendered for. A navigation makes that
+ * viewer current; a background copy ("cache:") is kept only for the viewer already current, so
+ * that one finishing after a logout cannot bring the logged-out user back.
+ */
+async function keepPage(request, response, { navigation }) {
   if (!response.ok) return;
   const viewer = viewerOf(response);
-  await setViewer(viewer);
+  if (navigation) {
+    await setViewer(viewer);
+  } else if (viewer !== await currentViewer()) {
+    return;
+  }
   const cache = await caches.open(pagesOf(viewer));
   await cache.put(request, response);
 }
@@ -91,7 +99,7 @@ self.addEventListener('message', (event) => {
     if (url.origin === self.location.origin && !isNeverCached(url)) {
       event.waitUntil(
         fetch(url, { credentials: 'same-origin' })
-          .then((response) => keepPage(url, response))
+          .then((response) => keepPage(url, response, { navigation: false }))
           .catch(() => undefined),
       );
     }
@@ -104,10 +112,13 @@ function isNeverCached(url) {
 
 // Online, the network always wins (so the page and its WASM never come from two different
 // builds); each good response refreshes the copy kept for offline use.
-async function navigate(request) {
+async function navigate(event) {
+  const request = event.request;
   try {
     const response = await fetch(request);
-    await keepPage(request, response.clone());
+    // Kept in the background: a cache that cannot take it (a full disk) must not make an
+    // online page look offline, nor delay it.
+    event.waitUntil(keepPage(request, response.clone(), { navigation: true }).catch(() => undefined));
     return response;
   } catch (offline) {
     // Offline: this page as the current viewer last saw it, else the same path with another
@@ -143,7 +154,7 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (request.mode === 'navigate') {
-    event.respondWith(navigate(request));
+    event.respondWith(navigate(event));
   } else if (SHELL.includes(url.pathname) && url.pathname !== '/') {
     event.respondWith(shellFile(request));
   }

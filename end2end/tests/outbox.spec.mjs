@@ -107,12 +107,9 @@ test('two tabs writing offline share one outbox, and each write is stored exactl
 
 test('a write queued in one tab while another sends the outbox is not lost', async ({ page, context, request }) => {
   await signUp(page);
-  const other = await context.newPage();
-  await other.goto('/');
-  await hydrated(other);
-  // The first tab sends slowly; the second has lost its connection meanwhile.
+  // This tab sends slowly.
   await page.route('**/rpc/create_post', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
     await route.continue();
   });
   await context.setOffline(true);
@@ -120,6 +117,10 @@ test('a write queued in one tab while another sends the outbox is not lost', asy
   const sending = page.waitForRequest('**/rpc/create_post');
   await context.setOffline(false);
   await sending;
+  // While it sends, a second tab, whose connection is down, queues a write.
+  const other = await context.newPage();
+  await other.goto('/');
+  await hydrated(other);
   const cdp = await context.newCDPSession(other);
   await cdp.send('Network.emulateNetworkConditions', {
     offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1,

@@ -17,6 +17,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tower::Layer;
 use tower_http::compression::{Compression, CompressionLayer, CompressionLevel};
+use tower_http::services::fs::ServeFileSystemResponseBody;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
 use tower_http::trace::TraceLayer;
@@ -126,21 +127,39 @@ pub fn router(state: AppState) -> Router {
 /// KiB); the pages' fastest level would make it 520 KiB, and the build's own gzip copies are 493.
 /// `ServeDir` does not say that the answer depends on `Accept-Encoding` when it sends a brotli
 /// copy, so a cache could hand it to a client without brotli: `Vary` is added here.
+/// The `Cache-Control` of a `/pkg/` answer.
+type PkgCaching = fn(&axum::http::Response<ServeFileSystemResponseBody>) -> Option<HeaderValue>;
+
+/// A hashed file that was found: a year, immutable. A 404 must not be kept (the file may be on
+/// its way, on another instance mid-deploy).
+fn keep_for_a_year(
+    response: &axum::http::Response<ServeFileSystemResponseBody>,
+) -> Option<HeaderValue> {
+    Some(if response.status().is_success() {
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("no-store")
+    })
+}
+
+fn revalidate(_: &axum::http::Response<ServeFileSystemResponseBody>) -> Option<HeaderValue> {
+    Some(HeaderValue::from_static("no-cache"))
+}
+
 fn pkg_files(
     options: &leptos::config::LeptosOptions,
-) -> Compression<SetResponseHeader<SetResponseHeader<ServeDir, HeaderValue>, HeaderValue>> {
+) -> Compression<SetResponseHeader<SetResponseHeader<ServeDir, PkgCaching>, HeaderValue>> {
     let files =
         ServeDir::new(std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir))
             .precompressed_br();
     // With hashed names (cargo-leptos `hash-files`) a file's name changes with its content: a
     // browser may keep it for a year without asking again. Without, it must ask each time.
-    let caching = if options.hash_files {
-        "public, max-age=31536000, immutable"
+    let caching: PkgCaching = if options.hash_files {
+        keep_for_a_year
     } else {
-        "no-cache"
+        revalidate
     };
-    let cached =
-        SetResponseHeader::if_not_present(files, CACHE_CONTROL, HeaderValue::from_static(caching));
+    let cached = SetResponseHeader::if_not_present(files, CACHE_CONTROL, caching);
     CompressionLayer::new().layer(SetResponseHeader::if_not_present(
         cached,
         VARY,
@@ -152,13 +171,38 @@ fn pkg_files(
 /// hashes to `hash.txt` beside the binary, and the page must then name `postboard.<hash>.wasm`.
 /// cargo-leptos says so itself when it runs the server (`LEPTOS_HASH_FILES`); a binary started
 /// directly (a container, the fault test, the benchmark) finds out here.
+/// The names must be this build's: every file `hash.txt` names must exist, and no unhashed
+/// WASM may be newer than it (a later build without hashing leaves the old `hash.txt` behind);
+/// otherwise the page names the plain files.
 pub fn detect_hashed_files(options: &mut leptos::config::LeptosOptions) {
-    let beside_binary = std::env::current_exe()
+    let Some(hash_file) = std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)));
-    if beside_binary.is_some_and(|file| file.exists()) {
-        options.hash_files = true;
-    }
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)))
+    else {
+        return;
+    };
+    let Ok(hashes) = std::fs::read_to_string(&hash_file) else {
+        return;
+    };
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let output = &*options.output_name;
+    let all_present =
+        hashes
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .all(|(extension, hash)| {
+                pkg.join(format!("{output}.{}.{}", hash.trim(), extension.trim()))
+                    .exists()
+            });
+    let modified = |path: &std::path::Path| path.metadata().and_then(|m| m.modified()).ok();
+    let plain_is_newer = match (
+        modified(&pkg.join(format!("{output}.wasm"))),
+        modified(&hash_file),
+    ) {
+        (Some(plain), Some(hashed)) => plain > hashed,
+        _ => false,
+    };
+    options.hash_files = all_present && !plain_is_newer;
 }
 
 /// Binds the configured address and serves until SIGINT or SIGTERM, then lets in-flight

@@ -240,9 +240,17 @@ pub enum Submitted {
 /// applied although its answer was lost is not applied twice. The one path for the editor,
 /// deleting and voting.
 pub async fn submit(offline: Offline, user: i64, write: Write) -> Submitted {
-    if !offline.online.get_untracked() {
+    // Behind writes still waiting, this one waits its turn: sent in the order they were made.
+    let online = offline.online.get_untracked();
+    let behind_others = offline.pending.get_untracked() > 0 || offline.flushing.get_untracked();
+    if !online || behind_others {
         return match enqueue(offline, user, write) {
-            Ok(()) => Submitted::Queued,
+            Ok(()) => {
+                if online {
+                    leptos::task::spawn_local(flush(offline, user));
+                }
+                Submitted::Queued
+            }
             Err(full) => Submitted::Unstored(full),
         };
     }
@@ -455,9 +463,14 @@ async fn flush_locked(offline: Offline, user: i64) {
                     message: format!("Could not apply your {}: {why}", queued.write.describe()),
                     text: queued.write.text(),
                 };
+                // The entry goes first, which makes room; should the refusal still not fit, the
+                // entry comes back (and is shown as failing) rather than the text being lost.
                 let refused = name.replacen(OUTBOX, REFUSED, 1);
-                let _ = save(Some(user), &refused, &refusal);
                 remove(Some(user), &name);
+                if save(Some(user), &refused, &refusal).is_err() {
+                    let _ = save(Some(user), &name, &queued);
+                    break;
+                }
                 sent_any = true;
             }
             Verdict::LogIn => {

@@ -156,9 +156,13 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
                 published,
             },
         };
-        // The draft holds the same text as the write, so it goes first: on a full storage that
-        // makes room for the write. It comes back if the write is neither sent nor kept.
-        offline::remove(Some(user), &draft_name);
+        // Offline, the draft (which holds the same text as the write) goes first: on a full
+        // storage that makes room for the write. Online it stays until the write is sent or
+        // queued, so that a reload during the save loses nothing. It comes back if the write is
+        // neither sent nor kept.
+        if !offline.online.get_untracked() {
+            offline::remove(Some(user), &draft_name);
+        }
         let draft_name = draft_name.clone();
         let navigate = navigate.clone();
         server_error.set(None);
@@ -166,8 +170,14 @@ fn PostForm(post: Option<Post>, copy_age: Option<String>) -> impl IntoView {
         pending.set(true);
         leptos::task::spawn_local(async move {
             match offline::submit(offline, user, write).await {
-                Submitted::Sent(Some(id)) => navigate(&format!("/posts/{id}"), Default::default()),
-                Submitted::Sent(None) | Submitted::Queued => navigate("/", Default::default()),
+                Submitted::Sent(Some(id)) => {
+                    offline::remove(Some(user), &draft_name);
+                    navigate(&format!("/posts/{id}"), Default::default());
+                }
+                Submitted::Sent(None) | Submitted::Queued => {
+                    offline::remove(Some(user), &draft_name);
+                    navigate("/", Default::default());
+                }
                 // Nothing is lost: the text stays in the editor (and in its draft, if that fits),
                 // and the user is told why.
                 Submitted::Refused(error) => {

@@ -96,11 +96,17 @@ fn PostView(post: PostOut) -> impl IntoView {
     let offline_problem = RwSignal::new(None::<String>);
     let delete_error = RwSignal::new(None::<AppError>);
     let id = post.id;
+    let deleting = RwSignal::new(false);
     let on_delete = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Some(user) = session.user_id_untracked() else {
             return;
         };
+        // One deletion at a time: a second click would send (or queue) it twice.
+        if deleting.get_untracked() {
+            return;
+        }
+        deleting.set(true);
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match offline::submit(offline, user, Write::Delete { id }).await {
@@ -110,6 +116,7 @@ fn PostView(post: PostOut) -> impl IntoView {
                     "The deletion cannot be kept to send later: {full}. Try again once online."
                 ))),
             }
+            deleting.set(false);
         });
     };
     view! {
@@ -134,7 +141,7 @@ fn PostView(post: PostOut) -> impl IntoView {
                         <p>"Delete this post and its votes? This cannot be undone."</p>
                         <form method="post" action="/rpc/delete_post" on:submit=on_delete.clone()>
                             <input type="hidden" name="id" value=id />
-                            <button type="submit" class="danger">"Yes, delete this post"</button>
+                            <button type="submit" class="danger" disabled=move || deleting.get()>"Yes, delete this post"</button>
                         </form>
                         <FormError error=delete_error />
                         {move || offline_problem.get().map(|problem| view! {
