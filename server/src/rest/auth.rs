@@ -29,7 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)] // Read field by field from the form; the struct documents it.
 pub struct LoginForm {
-    /// The e-mail address.
+    /// The e-mail address (at most 254 characters, checked before anything is looked up).
+    #[schema(max_length = 254)]
     username: String,
     password: String,
     /// If present, must be `password`.
