@@ -25,6 +25,7 @@ use app::AppError;
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const VIEWER: HeaderName = HeaderName::from_static("postboard-viewer");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Whether the request carries a session cookie, under either naming (`COOKIE_SECURE` or not).
 fn has_session_cookie(jar: &CookieJar) -> bool {
@@ -214,6 +215,31 @@ pub async fn identify_client(
             .collect();
         let client = ClientKey::of_request(peer, &forwarded_for, &state.config.trusted_proxies);
         request.extensions_mut().insert(client);
+    }
+    next.run(request).await
+}
+
+/// Drops an `X-Request-Id` that a client other than a trusted proxy (`TRUSTED_PROXIES`) sent: a
+/// stranger must not choose the id the server's logs file its requests under. The request then
+/// gets a fresh one (tower-http's `SetRequestId`).
+pub async fn forget_untrusted_request_id(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let trusted = peer.is_some_and(|peer| {
+        state
+            .config
+            .trusted_proxies
+            .iter()
+            .any(|proxy| proxy.contains(&peer.to_canonical()))
+    });
+    if !trusted {
+        request.headers_mut().remove(REQUEST_ID);
     }
     next.run(request).await
 }

@@ -17,10 +17,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tower::Layer;
 use tower_http::compression::{Compression, CompressionLayer, CompressionLevel};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::fs::ServeFileSystemResponseBody;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::connection;
 use crate::middleware;
@@ -116,8 +117,36 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
+        // One access-log line per request at info (method, path, status, latency), in a span
+        // that carries the request id; then the id goes back on the answer. The id is the
+        // trusted proxy's, or a new UUID (any other client's is dropped first).
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::forget_untrusted_request_id,
+        ))
         .with_state(state)
+}
+
+/// The span of a request: its method, path and request id, on every event logged within it.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+    )
 }
 
 /// The WASM, its JS and the stylesheet. A release build (`--precompress`) leaves a brotli copy

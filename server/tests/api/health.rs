@@ -91,3 +91,44 @@ async fn migrations_create_every_table_with_its_named_constraints(pool: PgPool) 
         );
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_answer_carries_a_request_id_that_only_a_trusted_proxy_may_choose(pool: PgPool) {
+    let request_id = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("x-request-id")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    let app = TestApp::spawn(pool.clone()).await;
+    // Act: one request without an id, one from a stranger that brings its own.
+    let plain = app.get("/healthz", None).await;
+    let chosen = app
+        .client
+        .get(app.url("/api/posts/1"))
+        .header("x-request-id", "chosen-by-a-stranger")
+        .send()
+        .await
+        .unwrap();
+    // Assert: a fresh UUID each time, the stranger's id ignored.
+    let generated = request_id(&plain).expect("an id on the answer");
+    assert!(generated.parse::<uuid::Uuid>().is_ok(), "{generated}");
+    let replaced = request_id(&chosen).expect("an id on a 401 too");
+    assert_ne!(replaced, "chosen-by-a-stranger");
+    assert_ne!(replaced, generated);
+
+    // Behind a trusted proxy, its id is kept, so that its logs and ours name the same request.
+    let behind_proxy = TestApp::spawn_with(
+        pool,
+        test_config(&[("TRUSTED_PROXIES", "127.0.0.1/32")]),
+    )
+    .await;
+    let forwarded = behind_proxy
+        .client
+        .get(behind_proxy.url("/healthz"))
+        .header("x-request-id", "from-nginx-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(request_id(&forwarded).as_deref(), Some("from-nginx-42"));
+}
