@@ -202,11 +202,7 @@ pub async fn identify_client(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
-    if let Some(peer) = peer {
+    if let Some(peer) = peer_of(&request) {
         let forwarded_for: Vec<&str> = request
             .headers()
             .get_all(X_FORWARDED_FOR)
@@ -219,6 +215,14 @@ pub async fn identify_client(
     next.run(request).await
 }
 
+/// The address of the TCP peer (the client, or the proxy in front), when the server knows it.
+fn peer_of(request: &Request) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
 /// Drops an `X-Request-Id` that a client other than a trusted proxy (`TRUSTED_PROXIES`) sent: a
 /// stranger must not choose the id the server's logs file its requests under. The request then
 /// gets a fresh one (tower-http's `SetRequestId`).
@@ -227,11 +231,7 @@ pub async fn forget_untrusted_request_id(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
-    let trusted = peer.is_some_and(|peer| {
+    let trusted = peer_of(&request).is_some_and(|peer| {
         state
             .config
             .trusted_proxies

@@ -118,11 +118,8 @@ async fn every_answer_carries_a_request_id_that_only_a_trusted_proxy_may_choose(
     assert_ne!(replaced, generated);
 
     // Behind a trusted proxy, its id is kept, so that its logs and ours name the same request.
-    let behind_proxy = TestApp::spawn_with(
-        pool,
-        test_config(&[("TRUSTED_PROXIES", "127.0.0.1/32")]),
-    )
-    .await;
+    let behind_proxy =
+        TestApp::spawn_with(pool, test_config(&[("TRUSTED_PROXIES", "127.0.0.1/32")])).await;
     let forwarded = behind_proxy
         .client
         .get(behind_proxy.url("/healthz"))
