@@ -29,17 +29,6 @@ fn access(token: &Value) -> &str {
     token["access_token"].as_str().unwrap()
 }
 
-/// `POST /api/token/refresh` with the token body's refresh token.
-async fn refresh(app: &TestApp, token: &Value) -> Response {
-    app.send_json(
-        Method::POST,
-        "/api/token/refresh",
-        None,
-        &json!({"refresh_token": token["refresh_token"]}),
-    )
-    .await
-}
-
 async fn change_password(app: &TestApp, token: &str, current: &str, new: &str) -> Response {
     app.send_json(
         Method::POST,
@@ -187,14 +176,17 @@ async fn changing_the_password_needs_the_current_one_and_ends_every_other_sessio
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        refresh(&app, &elsewhere).await.status(),
+        app.refresh(&elsewhere["refresh_token"]).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
         app.get("/api/users/me", Some(access(&here))).await.status(),
         StatusCode::OK
     );
-    assert_eq!(refresh(&app, &here).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.refresh(&here["refresh_token"]).await.status(),
+        StatusCode::OK
+    );
     // Only the new password logs in.
     assert_eq!(
         app.login("ann@example.com", PASSWORD).await.status(),
@@ -267,7 +259,10 @@ async fn deleting_the_account_needs_the_password_and_takes_posts_votes_and_sessi
         app.get("/api/users/me", Some(access(&ann))).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(refresh(&app, &ann).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.refresh(&ann["refresh_token"]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.login("ann@example.com", PASSWORD).await.status(),
         StatusCode::FORBIDDEN
@@ -305,7 +300,12 @@ async fn the_sessions_list_shows_each_login_with_its_client_and_marks_this_one(p
     }
     assert_eq!(sessions(&app, &bob).await.len(), 1);
     // A refresh is a use: that session moves to the top.
-    let renewed: Value = refresh(&app, &firefox).await.json().await.unwrap();
+    let renewed: Value = app
+        .refresh(&firefox["refresh_token"])
+        .await
+        .json()
+        .await
+        .unwrap();
     let listed = sessions(&app, access(&renewed)).await;
     assert_eq!(listed[0]["user_agent"], FIREFOX);
     assert_eq!(listed[0]["current"], true);
@@ -333,7 +333,7 @@ async fn ending_a_session_stops_its_refresh_and_access_tokens_at_once(pool: PgPo
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        refresh(&app, &lost_phone).await.status(),
+        app.refresh(&lost_phone["refresh_token"]).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(sessions(&app, access(&here)).await.len(), 1);
@@ -368,7 +368,7 @@ async fn ending_every_other_session_keeps_only_this_one(pool: PgPool) {
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"ended": 2}));
     for other in &others {
         assert_eq!(
-            refresh(&app, other).await.status(),
+            app.refresh(&other["refresh_token"]).await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
@@ -432,7 +432,7 @@ async fn deleting_the_account_while_its_session_refreshes_neither_deadlocks_nor_
     let app = TestApp::spawn(pool).await;
     let ann = app.signed_up("ann@example.com").await;
     // Act: the browser renews its session over and over while the owner deletes the account.
-    let refreshes = futures::future::join_all((0..12).map(|_| refresh(&app, &ann)));
+    let refreshes = futures::future::join_all((0..12).map(|_| app.refresh(&ann["refresh_token"])));
     let (refreshed, deleted) =
         tokio::join!(refreshes, delete_account(&app, access(&ann), PASSWORD));
     // Assert: the deletion went through, and every refresh got an answer, none a 500.

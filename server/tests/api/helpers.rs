@@ -141,6 +141,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /api/token/refresh` with `refresh_token` (the token body's `refresh_token`).
+    pub async fn refresh(&self, refresh_token: &Value) -> Response {
+        self.send_json(
+            reqwest::Method::POST,
+            "/api/token/refresh",
+            None,
+            &json!({ "refresh_token": refresh_token }),
+        )
+        .await
+    }
+
     /// Registers `email` and logs in: the full token body.
     pub async fn signed_up(&self, email: &str) -> Value {
         assert_eq!(
