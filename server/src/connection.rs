@@ -26,11 +26,8 @@ use tokio::sync::Semaphore;
 use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
-/// How long in-flight requests may run once shutdown has begun.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish (for up to 30 s). Each request carries `ConnectInfo<SocketAddr>`, as with
+/// finish (for up to `SHUTDOWN_TIMEOUT_SECONDS`). Each request carries `ConnectInfo<SocketAddr>`, as with
 /// `into_make_service_with_connect_info`.
 pub async fn serve(
     listener: TcpListener,
@@ -93,11 +90,12 @@ pub async fn serve(
     // New connections are refused from here on rather than left waiting in the backlog.
     drop(listener);
     tracing::info!("shutting down: finishing in-flight requests");
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+    let limit = config.shutdown_timeout;
+    if tokio::time::timeout(limit, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}: stopping anyway");
+        tracing::warn!("requests still running after {limit:?}: stopping anyway");
     }
 }
 

@@ -2,6 +2,7 @@
 //! the app through `startup`, so the tests exercise exactly what runs in production.
 
 pub mod connection;
+pub mod metrics;
 pub mod middleware;
 pub mod rest;
 pub mod startup;

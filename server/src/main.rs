@@ -13,7 +13,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() {
     // `.env` is for development; in production the environment is set by the deployment.
     let _ = dotenvy::dotenv();
-    telemetry::init();
+    if let Err(error) = telemetry::init() {
+        eprintln!("postboard: cannot start: {error}");
+        std::process::exit(2);
+    }
     let config = Config::from_env().unwrap_or_else(|error| {
         eprintln!("postboard: cannot start: {error}");
         std::process::exit(2);

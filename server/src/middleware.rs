@@ -252,7 +252,7 @@ pub async fn limit_credential_attempts(
 ) -> Response {
     if is_credential_attempt(&request) {
         let client = ClientKey::of_extensions(request.extensions());
-        if let Err(error) = state.throttle.check_client(client) {
+        if let Err(error) = state.throttle.check_client(&state.pool, client).await {
             return error.into_response();
         }
     }

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use app::server::{db, AppState, Config};
+use app::server::{cleanup, db, AppState, Config};
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, VARY};
@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeader;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::connection;
+use crate::metrics;
 use crate::middleware;
 use crate::rest;
 
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
+        .route_layer(axum::middleware::from_fn(metrics::note_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
@@ -117,8 +119,9 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        // One access-log line per request at info (method, path, status, latency), in a span
-        // that carries the request id; then the id goes back on the answer. The id is the
+        .layer(axum::middleware::from_fn(metrics::measure))
+        // One access-log line per request at info (method, path, route template, status,
+        // latency), in a span that carries the request id; then the id goes back on the answer. The id is the
         // trusted proxy's, or a new UUID (any other client's is dropped first).
         .layer(
             TraceLayer::new_for_http()
@@ -134,7 +137,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The span of a request: its method, path and request id, on every event logged within it.
+/// The span of a request: its method, path, route template (`metrics::note_route` fills it in
+/// once routing has matched) and request id, on every event logged within it.
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let request_id = request
         .headers()
@@ -145,6 +149,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         "request",
         method = %request.method(),
         path = %request.uri().path(),
+        route = tracing::field::Empty,
         request_id,
     )
 }
@@ -234,14 +239,38 @@ pub fn detect_hashed_files(options: &mut leptos::config::LeptosOptions) {
     options.hash_files = all_present && !plain_is_newer;
 }
 
-/// Binds the configured address and serves until SIGINT or SIGTERM, then lets in-flight
-/// requests finish.
+/// Binds the configured address (and the metrics listener's, if any), starts the periodic
+/// clean-up, and serves until SIGINT or SIGTERM. Then it drains: `/readyz` answers 503 at once,
+/// requests are still taken for `SHUTDOWN_DELAY_SECONDS`, the listener closes, and in-flight
+/// requests get up to `SHUTDOWN_TIMEOUT_SECONDS` to finish.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.leptos_options.site_addr;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "listening on http://{addr}");
-    serve_on(listener, state, shutdown_signal()).await;
+    if let Some(metrics_addr) = state.config.metrics_addr {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_addr).await?;
+        tracing::info!(%metrics_addr, "metrics on http://{metrics_addr}/metrics");
+        let metrics_router = metrics::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(metrics_listener, metrics_router).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
+    tokio::spawn(cleanup::run_periodically(state.clone()));
+    serve_on(listener, state.clone(), drain_signal(state.clone())).await;
+    state.pool.close().await;
     Ok(())
+}
+
+/// Completes when the listener should close: a stop signal, then `SHUTDOWN_DELAY_SECONDS` during
+/// which `/readyz` already answers 503 (a load balancer polling it stops sending new work).
+async fn drain_signal(state: AppState) {
+    shutdown_signal().await;
+    state.start_draining();
+    let delay = state.config.shutdown_delay;
+    tracing::info!(?delay, "stop requested: /readyz answers 503; draining");
+    tokio::time::sleep(delay).await;
 }
 
 /// Serves the app on a bound listener until `shutdown` completes (the binary and the tests).
@@ -280,11 +309,18 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers.
-async fn readyz(State(pool): State<PgPool>) -> (StatusCode, Json<serde_json::Value>) {
+/// Readiness: the database answers, and the process is not shutting down.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    if state.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "draining", "detail": "shutting down" })),
+        );
+    }
+    let pool = &state.pool;
     let probe = tokio::time::timeout(
         Duration::from_secs(2),
-        sqlx::query("select 1").execute(&pool),
+        sqlx::query("select 1").execute(pool),
     );
     match probe.await {
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({ "status": "ready" }))),

@@ -98,6 +98,8 @@ mod ssr {
         let mut tx = state.pool.begin().await?;
         if let Some(key) = key {
             if let Some(earlier) = idempotency::replayed(&mut tx, caller.id, key).await? {
+                // The outbox's replays, on the metrics listener (#17).
+                metrics::counter!("postboard_idempotent_replays_total").increment(1);
                 return Ok(earlier);
             }
         }

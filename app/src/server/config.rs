@@ -95,6 +95,28 @@ pub struct Config {
     /// (`WRITE_TIMEOUT_SECONDS`, default 30): a client that stops reading a large answer
     /// cannot hold its connection slot. A slow client that keeps reading is not affected.
     pub write_timeout: Duration,
+    /// How often one instance deletes what nobody needs any more: expired and revoked refresh
+    /// tokens, the sessions they leave empty, old idempotency keys, limits whose window has
+    /// passed (`CLEANUP_INTERVAL_SECONDS`, default 300). Instances take turns under an advisory
+    /// lock: one runs at a time.
+    pub cleanup_interval: Duration,
+    /// How long the answer of a write is kept for replays of its idempotency key
+    /// (`IDEMPOTENCY_KEY_RETENTION_DAYS`, default 30). An offline browser whose first attempt
+    /// was stored but whose answer was lost must come back within this time, or its replay
+    /// makes the write again.
+    pub idempotency_key_retention: Duration,
+    /// On SIGTERM, how long `/readyz` answers 503 while requests are still served, before the
+    /// listener closes (`SHUTDOWN_DELAY_SECONDS`, default 0): time for a load balancer that
+    /// polls readiness to stop sending. nginx does not poll; it retries a refused connection
+    /// on the next server, so 0 suits it.
+    pub shutdown_delay: Duration,
+    /// Then how long in-flight requests may take before the process exits anyway
+    /// (`SHUTDOWN_TIMEOUT_SECONDS`, default 30).
+    pub shutdown_timeout: Duration,
+    /// Where Prometheus metrics are served, at `/metrics` (`METRICS_ADDR`, e.g.
+    /// `127.0.0.1:9100`; default none: no metrics listener). A separate listener, so that the
+    /// public port never shows them.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Whether `cargo leptos watch` serves this process (`LEPTOS_WATCH` set): its pages then
     /// reload over a websocket that the Content-Security-Policy must allow.
     pub dev_reload: bool,
@@ -186,6 +208,13 @@ impl Config {
             max_connections: usize::try_from(number("MAX_CONNECTIONS", 4096)?)
                 .unwrap_or(usize::MAX),
             write_timeout: Duration::from_secs(number("WRITE_TIMEOUT_SECONDS", 30)?),
+            cleanup_interval: Duration::from_secs(number("CLEANUP_INTERVAL_SECONDS", 300)?),
+            idempotency_key_retention: Duration::from_secs(
+                86_400 * number("IDEMPOTENCY_KEY_RETENTION_DAYS", 30)?,
+            ),
+            shutdown_delay: Duration::from_secs(whole("SHUTDOWN_DELAY_SECONDS", 0, 0)?),
+            shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECONDS", 30)?),
+            metrics_addr: socket_address("METRICS_ADDR", lookup("METRICS_ADDR"))?,
             dev_reload: lookup("LEPTOS_WATCH").is_some(),
         })
     }
@@ -207,6 +236,20 @@ fn cidr_list(name: &'static str, raw: Option<String>) -> Result<Vec<ipnet::IpNet
                 })
         })
         .collect()
+}
+
+/// An address to listen on (`host:port`), or none when unset or empty.
+fn socket_address(
+    name: &'static str,
+    raw: Option<String>,
+) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(address) => address.parse().map(Some).map_err(|_| ConfigError::Invalid {
+            name,
+            hint: format!("expected an address such as 127.0.0.1:9100, got {address:?}"),
+        }),
+    }
 }
 
 /// A comma-separated list of origins (`scheme://host[:port]`, no path), lower-cased.
@@ -330,6 +373,14 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn the_metrics_listener_is_off_unless_an_address_is_given() {
+        assert_eq!(config_from(&[URL, SECRET]).unwrap().metrics_addr, None);
+        let config = config_from(&[URL, SECRET, ("METRICS_ADDR", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(config.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        assert!(config_from(&[URL, SECRET, ("METRICS_ADDR", "9100")]).is_err());
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct Shared {
     /// replaced on deploy.
     pub build_id: String,
     pub leptos_options: LeptosOptions,
+    /// Set when shutdown begins (SIGTERM): `/readyz` then answers 503 while in-flight requests
+    /// finish.
+    draining: std::sync::atomic::AtomicBool,
 }
 
 impl Deref for AppState {
@@ -92,6 +95,18 @@ impl AppState {
             config,
             passwords: Passwords::start(),
             leptos_options,
+            draining: std::sync::atomic::AtomicBool::new(false),
         }))
+    }
+
+    /// Marks the process as shutting down: from now on it is not ready for new work.
+    pub fn start_draining(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

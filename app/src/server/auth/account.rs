@@ -37,7 +37,10 @@ async fn verify_password(
     password: &str,
     lookup: impl Future<Output = Result<Option<StoredCredentials>, AppError>>,
 ) -> Result<StoredCredentials, AppError> {
-    let delay = state.throttle.check_login(name, client)?;
+    let delay = state
+        .throttle
+        .check_login(&state.pool, name, client)
+        .await?;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -46,11 +49,14 @@ async fn verify_password(
     let is_valid = state.passwords.verify(password.to_owned(), hash).await?;
     match stored {
         Some(stored) if is_valid => {
-            state.throttle.record_success(name, client);
+            state
+                .throttle
+                .record_success(&state.pool, name, client)
+                .await?;
             Ok(stored)
         }
         _ => {
-            state.throttle.record_failure(name);
+            state.throttle.record_failure(&state.pool, name).await?;
             Err(AppError::InvalidCredentials)
         }
     }

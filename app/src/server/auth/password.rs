@@ -8,7 +8,7 @@
 //! to the system, cost a page-fault storm per hash (bench/run, #6).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +52,8 @@ pub struct Passwords {
     /// Passwords verified so far, against stored or dummy hashes alike (for tests and metrics:
     /// a login does the same work whether or not its e-mail is known).
     verified: Arc<AtomicU64>,
+    /// Hashes waiting for a slot (the queue depth a metric shows).
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Passwords {
@@ -67,6 +69,7 @@ impl Passwords {
             jobs: start_hashing_threads(cores),
             dummy_hash: dummy_hash.into(),
             verified: Arc::new(AtomicU64::new(0)),
+            waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -92,6 +95,11 @@ impl Passwords {
         Ok(is_known && matches)
     }
 
+    /// How many hashes wait for a hashing thread right now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     /// How many passwords this process has verified.
     pub fn verifications(&self) -> u64 {
         self.verified.load(Ordering::Relaxed)
@@ -101,8 +109,10 @@ impl Passwords {
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.acquire())
-            .await
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = tokio::time::timeout(QUEUE_TIMEOUT, self.permits.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let _permit = permit
             .map_err(|_| AppError::Unavailable)?
             .map_err(AppError::internal)?;
         let (reply, result) = oneshot::channel();

@@ -58,3 +58,19 @@ pub async fn record<T: Serialize>(
     .await?;
     Ok(())
 }
+
+/// Deletes the answers stored longer ago than `retention`; how many.
+#[tracing::instrument(skip(executor))]
+pub async fn delete_older_than(
+    executor: impl sqlx::PgExecutor<'_>,
+    retention: std::time::Duration,
+) -> Result<u64, AppError> {
+    let deleted = sqlx::query!(
+        "delete from idempotency_keys where created_at < now() - make_interval(secs => $1)",
+        retention.as_secs_f64()
+    )
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(deleted)
+}

@@ -3,7 +3,9 @@
 //! existence are decided by the database and mapped here from the named constraints of
 //! `migrations/`, never checked first and inserted later.
 
+pub mod client_limit;
 pub mod idempotency;
+pub mod login_failure;
 pub mod post;
 pub mod session;
 pub mod token;
@@ -19,6 +21,20 @@ use sqlx::postgres::PgConnectOptions;
 /// feed's crossed it at ~1.5M posts, and a page then took ~34 ms instead of ~0.2 ms.
 pub fn session_options(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("jit", "off")])
+}
+
+/// Takes the advisory lock of `job` until the transaction ends, if no other session holds it:
+/// whether it did. A transaction-level lock, so that it works through a pooler in transaction
+/// mode (PgBouncer) and cannot outlive a connection handed back to the pool.
+pub async fn try_lock_job(
+    conn: &mut sqlx::PgConnection,
+    job: i64,
+) -> Result<bool, crate::error::AppError> {
+    let is_locked =
+        sqlx::query_scalar!(r#"select pg_try_advisory_xact_lock($1) as "locked!""#, job)
+            .fetch_one(conn)
+            .await?;
+    Ok(is_locked)
 }
 
 /// The name of the constraint a database error violated, if it is a constraint violation.

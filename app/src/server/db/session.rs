@@ -131,3 +131,19 @@ pub async fn list_live(
     .fetch_all(executor)
     .await?)
 }
+
+/// Deletes the sessions left without a single refresh token (they ended, and their tokens were
+/// deleted); how many. A session younger than a minute is left alone: a server of the previous
+/// version, mid-deploy, may still be adding its first token.
+#[tracing::instrument(skip_all)]
+pub async fn delete_ended(executor: impl PgExecutor<'_>) -> Result<u64, AppError> {
+    let deleted = sqlx::query!(
+        r#"delete from sessions s
+           where s.created_at < now() - interval '1 minute'
+             and not exists (select 1 from refresh_tokens t where t.family_id = s.id)"#
+    )
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(deleted)
+}

@@ -143,3 +143,17 @@ pub async fn revoke_families(
     .await?;
     Ok(u64::try_from(ended).unwrap_or_default())
 }
+
+/// Deletes the tokens that can no longer do anything: expired ones, and revoked ones (presenting
+/// either is a 401 with or without its row). Rotated tokens of a live session stay until they
+/// expire: presenting one again is how a stolen token is detected. How many.
+#[tracing::instrument(skip_all)]
+pub async fn delete_spent(executor: impl PgExecutor<'_>) -> Result<u64, AppError> {
+    let deleted = sqlx::query!(
+        "delete from refresh_tokens where expires_at < now() or revoked_at is not null"
+    )
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(deleted)
+}
