@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, ORIGIN, SET_COOKIE,
-    STRICT_TRANSPORT_SECURITY,
+    AUTHORIZATION, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, ORIGIN,
+    SET_COOKIE, STRICT_TRANSPORT_SECURITY,
 };
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -242,6 +242,25 @@ pub async fn forget_untrusted_request_id(
         request.headers_mut().remove(REQUEST_ID);
     }
     next.run(request).await
+}
+
+/// While the instance drains (SIGTERM), every answer says `Connection: close`: a proxy then
+/// stops reusing its keep-alive connections to this instance before the listener closes, so
+/// that it does not send a request on a connection just as the instance closes it (which it
+/// cannot retry for a POST); new connections are refused once the listener is gone, and those
+/// it retries on another instance.
+pub async fn close_while_draining(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if state.is_draining() {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Rate-limits login and sign-up per client (429 with `Retry-After`).

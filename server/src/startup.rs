@@ -120,6 +120,10 @@ pub fn router(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(axum::middleware::from_fn(metrics::measure))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::close_while_draining,
+        ))
         // One access-log line per request at info (method, path, route template, status,
         // latency), in a span that carries the request id; then the id goes back on the answer. The id is the
         // trusted proxy's, or a new UUID (any other client's is dropped first).
@@ -259,7 +263,9 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     }
     tokio::spawn(cleanup::run_periodically(state.clone()));
     serve_on(listener, state.clone(), drain_signal(state.clone())).await;
-    state.pool.close().await;
+    // Says goodbye to Postgres on each connection; bounded, because a request that outlived the
+    // drain may still hold one (close waits for it).
+    let _ = tokio::time::timeout(Duration::from_secs(5), state.pool.close()).await;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! and the access log.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use app::server::cleanup;
 use reqwest::StatusCode;
@@ -100,9 +100,7 @@ async fn one_instance_cleans_up_at_a_time(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn readyz_answers_503_as_soon_as_shutdown_begins_while_requests_are_still_served(
-    pool: PgPool,
-) {
+async fn readyz_answers_503_once_shutdown_begins_and_answers_close_their_connections(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
     // Act: what SIGTERM does first.
@@ -116,6 +114,9 @@ async fn readyz_answers_503_as_soon_as_shutdown_begins_while_requests_are_still_
     let token = app.token_for("ann@example.com").await;
     let posts = app.get("/api/posts/", Some(&token)).await;
     assert_eq!(posts.status(), StatusCode::OK);
+    // Each answer asks the proxy not to reuse the connection: it opens a new one, which goes
+    // to another instance once this one stops listening.
+    assert_eq!(posts.headers()["connection"], "close");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -225,40 +226,54 @@ impl Write for Captured {
     }
 }
 
+/// Every log line of this test process from the first call on, as the binary writes them with
+/// `LOG_FORMAT=json`. A global subscriber: with a thread-local one, the other tests' threads race
+/// it for the callsites' cached interest, and lines go missing.
+fn captured_logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber =
+            server::telemetry::subscriber(server::telemetry::LogFormat::Json, move || {
+                writer.clone()
+            });
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("nothing else in the tests installs a global subscriber");
+        captured
+    })
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn every_request_leaves_one_json_access_log_line_with_its_route_status_and_request_id(
     pool: PgPool,
 ) {
-    // Arrange: the binary's JSON logging, into a buffer (the test runs on one thread, so the
-    // server's tasks log here too).
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber =
-        server::telemetry::subscriber(server::telemetry::LogFormat::Json, move || writer.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Arrange: the binary's JSON logging, and a request id of this test's own.
+    let logs = captured_logs();
+    let request_id = format!("nginx-{}", uuid::Uuid::new_v4());
     let app = TestApp::spawn_with(pool, test_config(&[("TRUSTED_PROXIES", "127.0.0.1/32")])).await;
     // Act: a request whose id the (trusted) proxy chose (anonymous: a 401).
     let response = app
         .client
         .get(app.url("/api/posts/31337"))
-        .header("x-request-id", "nginx-7f3a")
+        .header("x-request-id", &request_id)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // Assert: one line, at info, naming the route template, the status and the request id.
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     let access: Vec<Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["span"]["request_id"] == request_id.as_str())
         .filter(|line| line["fields"]["message"] == "finished processing request")
         .collect();
-    assert_eq!(access.len(), 1, "{text}");
+    assert_eq!(access.len(), 1, "{request_id} in:\n{text}");
     let line = &access[0];
     assert_eq!(line["level"], "INFO");
     assert_eq!(line["fields"]["status"], 401);
     assert!(line["fields"]["latency"].is_string());
-    assert_eq!(line["span"]["request_id"], "nginx-7f3a");
     assert_eq!(line["span"]["route"], "/api/posts/{id}");
     assert_eq!(line["span"]["method"], "GET");
 }
