@@ -5,8 +5,8 @@
 
 -- Failed logins: of an account from anywhere, and of one client at one account.
 create table login_failures (
-    -- The first 16 bytes of a SHA-256: of "account:" and the login name in lower case, or of
-    -- "client:", the client's address and the name. Never the name itself.
+    -- login_account_key(name) or login_client_key(client, name), below: 16 bytes of a SHA-256,
+    -- never the name itself.
     key       bytea       constraint login_failures_pkey primary key,
     -- Attempts that failed since `since` (for a client at an account, attempts still in flight
     -- are counted too, and forgiven when they succeed).
@@ -21,6 +21,21 @@ create table login_failures (
 );
 
 create index login_failures_since_idx on login_failures (since);
+
+-- The keys, made here so that the login name is lowered exactly as the login's own lookup lowers
+-- it (`lower(email) = lower($1)`, by the database's rules: Rust's differ for a few letters, such
+-- as U+0130, and each difference would be a fresh count for the same account).
+create function login_account_key(name text) returns bytea
+language sql stable parallel safe
+as $$ select substring(sha256(convert_to('account:' || lower(name), 'UTF8')) from 1 for 16) $$;
+
+-- The client's part is hex, so that no address and name can spell another pair's key.
+create function login_client_key(client bytea, name text) returns bytea
+language sql stable parallel safe
+as $$
+    select substring(sha256(convert_to('client:' || encode(client, 'hex') || '/' || lower(name), 'UTF8'))
+                     from 1 for 16)
+$$;
 
 -- The per-client budget of login and sign-up attempts, as a generic cell rate algorithm: one
 -- timestamp per client says when its budget is whole again.

@@ -9,6 +9,7 @@
 //! protocol sniffing for cleartext HTTP/2 waits for a first byte with no timeout at all.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,8 +22,9 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::spawn;
 use tokio_io_timeout::TimeoutStream;
 use tower::ServiceExt;
 
@@ -39,10 +41,33 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
-    let permits = Arc::new(Semaphore::new(
-        config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
-    ));
+    let capacity =
+        u32::try_from(config.max_connections.clamp(1, Semaphore::MAX_PERMITS)).unwrap_or(u32::MAX);
+    let permits = Arc::new(Semaphore::new(capacity as usize));
     let graceful = GracefulShutdown::new();
+    // One accepted connection, served until it ends; its permit goes back then.
+    let serve_one = |stream: TcpStream, remote: SocketAddr, permit: OwnedSemaphorePermit| {
+        // Leptos streams a page in two writes; without TCP_NODELAY the second waits for a
+        // delayed ACK (~40 ms a page).
+        let _ = stream.set_nodelay(true);
+        let service = router
+            .clone()
+            .map_request(move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(remote));
+                request.map(Body::new)
+            });
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(config.write_timeout));
+        let io = TokioIo::new(Box::pin(stream));
+        let connection =
+            graceful.watch(builder.serve_connection(io, TowerToHyperService::new(service)));
+        async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %remote, "connection ended with an error");
+            }
+            drop(permit);
+        }
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -66,35 +91,45 @@ pub async fn serve(
             },
             () = shutdown.as_mut() => break,
         };
-        // Leptos streams a page in two writes; without TCP_NODELAY the second waits for a
-        // delayed ACK (~40 ms a page).
-        let _ = stream.set_nodelay(true);
-        let service = router
-            .clone()
-            .map_request(move |mut request: hyper::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(remote));
-                request.map(Body::new)
-            });
-        let mut stream = TimeoutStream::new(stream);
-        stream.set_write_timeout(Some(config.write_timeout));
-        let io = TokioIo::new(Box::pin(stream));
-        let connection =
-            graceful.watch(builder.serve_connection(io, TowerToHyperService::new(service)));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %remote, "connection ended with an error");
+        spawn(serve_one(stream, remote, permit));
+    }
+    // Connections the kernel accepted meanwhile, still in the backlog, would be reset when the
+    // listener closes, after their client sent its request: served instead (each answer says
+    // `Connection: close` by now).
+    while let Ok(Ok((stream, remote))) =
+        tokio::time::timeout(Duration::ZERO, listener.accept()).await
+    {
+        match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => {
+                spawn(serve_one(stream, remote, permit));
             }
-            drop(permit);
-        });
+            Err(_) => break,
+        }
     }
     // New connections are refused from here on rather than left waiting in the backlog.
     drop(listener);
     tracing::info!("shutting down: finishing in-flight requests");
-    let limit = config.shutdown_timeout;
-    if tokio::time::timeout(limit, graceful.shutdown())
-        .await
-        .is_err()
+    let deadline = tokio::time::Instant::now() + config.shutdown_timeout;
+    // First, connections end by themselves: every answer now says `Connection: close`
+    // (`middleware::close_while_draining`), and an idle one is closed by its client or, after
+    // HEADER_READ_TIMEOUT_SECONDS, by hyper. Closing idle connections here instead would race a
+    // proxy that is sending a request on one just then, which it cannot retry for a POST
+    // (end2end/many-instances saw it). A proxy keeps idle connections for less than that
+    // timeout (nginx: keepalive_timeout), so behind one this wait ends within its timeout.
+    let idle_limit = config.header_read_timeout + Duration::from_secs(1);
+    let ended_by_themselves = tokio::time::timeout_at(
+        deadline.min(tokio::time::Instant::now() + idle_limit),
+        permits.acquire_many(capacity),
+    )
+    .await
+    .is_ok();
+    // Then whatever is left (a client that keeps its connection busy) is asked to finish.
+    if !ended_by_themselves
+        && tokio::time::timeout_at(deadline, graceful.shutdown())
+            .await
+            .is_err()
     {
+        let limit = config.shutdown_timeout;
         tracing::warn!("requests still running after {limit:?}: stopping anyway");
     }
 }

@@ -72,27 +72,9 @@ async fn scrape(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// The route template a request matched (`/api/posts/{id}`), left on its answer for `measure`.
-#[derive(Clone)]
-struct Route(MatchedPath);
-
-/// Notes the route template a request matched: on its span (so the access-log line and every
-/// other line logged for it carry it) and on its answer. A route layer: it runs only for
-/// requests that matched a route.
-pub async fn note_route(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    if let Some(route) = &route {
-        tracing::Span::current().record("route", route.as_str());
-    }
-    let mut response = next.run(request).await;
-    if let Some(route) = route {
-        response.extensions_mut().insert(Route(route));
-    }
-    response
-}
-
 /// Counts every request and times it up to its answer's head, by method, route template and
-/// status. Requests that matched no route (static files, unknown paths) share the route
+/// status, refusals made by middleware (429, 401, 403, 408) included. Requests that matched no
+/// route (static files, unknown paths) share the route
 /// `unmatched`, and unusual methods the method `other`, so that no client can make up labels.
 pub async fn measure(request: Request, next: Next) -> Response {
     if HANDLE.get().is_none() {
@@ -100,6 +82,12 @@ pub async fn measure(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let started = Instant::now();
+    // `Router::layer` wraps each route: routing has already matched when this runs.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
     let method = match *request.method() {
         Method::GET => "GET",
         Method::POST => "POST",
@@ -111,11 +99,6 @@ pub async fn measure(request: Request, next: Next) -> Response {
         _ => "other",
     };
     let response = next.run(request).await;
-    let route = response
-        .extensions()
-        .get::<Route>()
-        .map_or("unmatched", |route| route.0.as_str())
-        .to_owned();
     let labels = [
         ("method", method.to_owned()),
         ("route", route),

@@ -74,7 +74,6 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(rest::router())
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
-        .route_layer(axum::middleware::from_fn(metrics::note_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
@@ -141,19 +140,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The span of a request: its method, path, route template (`metrics::note_route` fills it in
-/// once routing has matched) and request id, on every event logged within it.
+/// The span of a request: its method, path, route template and request id, on every event
+/// logged within it. `Router::layer` wraps each route, so routing has matched when this runs
+/// (the template is empty for paths no route matched: static files, unknown paths).
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let request_id = request
         .headers()
         .get("x-request-id")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("", axum::extract::MatchedPath::as_str);
     tracing::info_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),
-        route = tracing::field::Empty,
+        route,
         request_id,
     )
 }
@@ -286,6 +290,13 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let config = state.config.clone();
+    let draining = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // From here every answer closes its connection (the binary has already said so when
+        // SHUTDOWN_DELAY_SECONDS began).
+        draining.start_draining();
+    };
     connection::serve(listener, router(state), &config, shutdown).await;
 }
 

@@ -208,12 +208,18 @@ impl Config {
             max_connections: usize::try_from(number("MAX_CONNECTIONS", 4096)?)
                 .unwrap_or(usize::MAX),
             write_timeout: Duration::from_secs(number("WRITE_TIMEOUT_SECONDS", 30)?),
-            cleanup_interval: Duration::from_secs(number("CLEANUP_INTERVAL_SECONDS", 300)?),
-            idempotency_key_retention: Duration::from_secs(
-                86_400 * number("IDEMPOTENCY_KEY_RETENTION_DAYS", 30)?,
+            // Capped at a day and ten years: larger values would overflow the timers and the
+            // database's intervals, and the clean-up would fail every round.
+            cleanup_interval: Duration::from_secs(
+                number("CLEANUP_INTERVAL_SECONDS", 300)?.min(86_400),
             ),
-            shutdown_delay: Duration::from_secs(whole("SHUTDOWN_DELAY_SECONDS", 0, 0)?),
-            shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECONDS", 30)?),
+            idempotency_key_retention: Duration::from_secs(
+                86_400 * number("IDEMPOTENCY_KEY_RETENTION_DAYS", 30)?.min(3_650),
+            ),
+            shutdown_delay: Duration::from_secs(whole("SHUTDOWN_DELAY_SECONDS", 0, 0)?.min(3_600)),
+            shutdown_timeout: Duration::from_secs(
+                number("SHUTDOWN_TIMEOUT_SECONDS", 30)?.min(3_600),
+            ),
             metrics_addr: socket_address("METRICS_ADDR", lookup("METRICS_ADDR"))?,
             dev_reload: lookup("LEPTOS_WATCH").is_some(),
         })

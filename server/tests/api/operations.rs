@@ -17,7 +17,13 @@ async fn the_cleanup_deletes_only_what_nobody_needs(pool: PgPool) {
     // Arrange: a live session, an ended one, an expired one; an old and a fresh idempotency key;
     // a failure count from an old window and one from now.
     let app = TestApp::spawn(pool.clone()).await;
-    let live = app.signed_up("ann@example.com").await;
+    let first = app.signed_up("ann@example.com").await;
+    let live: Value = app
+        .refresh(&first["refresh_token"])
+        .await
+        .json()
+        .await
+        .unwrap();
     let ended = app.signed_up("bob@example.com").await;
     let logout = app
         .send_json(
@@ -80,6 +86,15 @@ async fn the_cleanup_deletes_only_what_nobody_needs(pool: PgPool) {
         .get("/api/sessions", live["access_token"].as_str())
         .await;
     assert_eq!(sessions.status(), StatusCode::OK);
+    // The token rotated before the clean-up was kept: presented again, it still gives a stolen
+    // token away (the whole session ends).
+    let reuse = app.refresh(&first["refresh_token"]).await;
+    assert_eq!(reuse.status(), StatusCode::UNAUTHORIZED);
+    let current: Value = refreshed.json().await.unwrap();
+    assert_eq!(
+        app.refresh(&current["refresh_token"]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -170,8 +185,15 @@ async fn metrics_are_served_on_their_own_listener_per_route_and_status(pool: PgP
     // Arrange: recording on (the binary turns it on with METRICS_ADDR), and a few requests of
     // known routes and statuses.
     server::metrics::handle();
-    let app = TestApp::spawn(pool).await;
+    let limited = [
+        ("AUTH_RATE_LIMIT_PER_MINUTE", "1"),
+        ("AUTH_RATE_LIMIT_BURST", "2"),
+    ];
+    let app = TestApp::spawn_with(pool, test_config(&limited)).await;
     let token = app.token_for("ann@example.com").await;
+    // A third attempt, refused by middleware before any handler: still counted by its route.
+    let refused = app.login("ann@example.com", "wrong password").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         app.get("/api/posts/424242", Some(&token)).await.status(),
         StatusCode::NOT_FOUND
@@ -196,6 +218,7 @@ async fn metrics_are_served_on_their_own_listener_per_route_and_status(pool: PgP
     for expected in [
         r#"http_requests_total{method="GET",route="/api/posts/{id}",status="404"}"#,
         r#"http_requests_total{method="POST",route="/api/login",status="200"}"#,
+        r#"http_requests_total{method="POST",route="/api/login",status="429"}"#,
         r#"http_request_duration_seconds_bucket{method="GET",route="/api/posts/",status="200",le="+Inf"}"#,
         r#"db_pool_connections{state="idle"}"#,
         "db_pool_max_connections",

@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::error::AppError;
@@ -135,28 +134,14 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     Some(address.to_canonical())
 }
 
-/// A 16-byte key of the `login_failures` table: the first 128 bits of the SHA-256 of `parts`.
-fn key(parts: &[&[u8]]) -> Vec<u8> {
-    let mut digest = Sha256::new();
-    for part in parts {
-        digest.update(part);
+/// The name as the counts key it: as given, but with NUL (which Postgres refuses in text, and
+/// which no account's address holds) replaced, so that such an attempt is counted as any other.
+fn counted_name(name: &LoginName) -> std::borrow::Cow<'_, str> {
+    if name.as_str().contains('\0') {
+        name.as_str().replace('\0', "\u{fffd}").into()
+    } else {
+        name.as_str().into()
     }
-    digest.finalize()[..16].to_vec()
-}
-
-/// An account's key: its login name without regard to case.
-fn account_key(name: &LoginName) -> Vec<u8> {
-    key(&[b"account:", name.as_str().to_lowercase().as_bytes()])
-}
-
-/// The key of one client's attempts at an account.
-fn client_account_key(name: &LoginName, client: ClientKey) -> Vec<u8> {
-    key(&[
-        b"client:",
-        &client.octets(),
-        b":",
-        name.as_str().to_lowercase().as_bytes(),
-    ])
 }
 
 /// Whole seconds to wait, at least one (a `Retry-After` of 0 would invite a retry at once).
@@ -241,8 +226,8 @@ impl Throttle {
     ) -> Result<Duration, AppError> {
         let attempt = db::login_failure::count_attempt(
             pool,
-            &client_account_key(name, client),
-            &account_key(name),
+            &client.octets(),
+            &counted_name(name),
             self.max_failures,
             self.window,
             DELAY_STEP,
@@ -269,7 +254,7 @@ impl Throttle {
     /// Records a failed login (for an account that exists or not: the same for both). The
     /// client's count already holds it (`check_login`).
     pub async fn record_failure(&self, pool: &PgPool, name: &LoginName) -> Result<(), AppError> {
-        db::login_failure::record_failure(pool, &account_key(name), self.window).await
+        db::login_failure::record_failure(pool, &counted_name(name), self.window).await
     }
 
     /// Forgets the account's failures, and this client's, after a successful login.
@@ -279,8 +264,7 @@ impl Throttle {
         name: &LoginName,
         client: ClientKey,
     ) -> Result<(), AppError> {
-        let keys = [account_key(name), client_account_key(name, client)];
-        db::login_failure::forget(pool, &keys).await
+        db::login_failure::forget(pool, &client.octets(), &counted_name(name)).await
     }
 
     /// How long a failure is remembered (`LOGIN_FAILURE_WINDOW_MINUTES`): the clean-up deletes

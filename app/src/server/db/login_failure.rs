@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 
 use crate::error::AppError;
 
@@ -25,15 +25,16 @@ pub struct Attempt {
     pub next_turn_in: f64,
 }
 
-/// Counts an attempt of `client_key` at `account_key` and, when the account has failed `limit`
+/// Counts an attempt of `client` (its address or network, `ClientKey::octets`) at the account
+/// `name` and, when the account has failed `limit`
 /// times in the window, gives the attempt the account's next turn (`step` after the previous
 /// one) unless the client has tried before and that turn is more than `max_wait` away. All in
 /// one statement: the client's row and the account's are locked together for its length only.
 #[tracing::instrument(skip_all)]
 pub async fn count_attempt(
     executor: impl PgExecutor<'_>,
-    client_key: &[u8],
-    account_key: &[u8],
+    client: &[u8],
+    name: &str,
     limit: u32,
     window: Duration,
     step: Duration,
@@ -42,7 +43,8 @@ pub async fn count_attempt(
     let limit = i32::try_from(limit).unwrap_or(i32::MAX);
     let row = sqlx::query!(
         r#"with client as (
-               insert into login_failures as f (key, failures) values ($1, 1)
+               insert into login_failures as f (key, failures)
+               values (login_client_key($1, $2), 1)
                on conflict on constraint login_failures_pkey do update set
                    failures = case when f.since <= now() - make_interval(secs => $4)
                                    then 1 else least(f.failures, $3) + 1 end,
@@ -52,13 +54,13 @@ pub async fn count_attempt(
            ),
            account as (
                select failures, next_slot from login_failures
-               where key = $2 and since > now() - make_interval(secs => $4)
+               where key = login_account_key($2) and since > now() - make_interval(secs => $4)
            ),
            turn as (
                update login_failures as a
                set next_slot = greatest(a.next_slot, now()) + make_interval(secs => $5)
                from client
-               where a.key = $2
+               where a.key = login_account_key($2)
                  and client.failures <= $3
                  and a.since > now() - make_interval(secs => $4)
                  and a.failures >= $3
@@ -74,8 +76,8 @@ pub async fn count_attempt(
                   coalesce((select extract(epoch from next_slot - now())::float8 from account), 0)
                       as "next_turn_in!"
            from client"#,
-        client_key,
-        account_key,
+        client,
+        name,
         limit,
         window.as_secs_f64(),
         step.as_secs_f64(),
@@ -92,15 +94,15 @@ pub async fn count_attempt(
     })
 }
 
-/// Counts a failed login of the account (a window over `window` old starts afresh).
+/// Counts a failed login of the account `name` (a window over `window` old starts afresh).
 #[tracing::instrument(skip_all)]
 pub async fn record_failure(
     executor: impl PgExecutor<'_>,
-    account_key: &[u8],
+    name: &str,
     window: Duration,
 ) -> Result<(), AppError> {
     sqlx::query!(
-        r#"insert into login_failures as f (key, failures) values ($1, 1)
+        r#"insert into login_failures as f (key, failures) values (login_account_key($1), 1)
            on conflict on constraint login_failures_pkey do update set
                failures = case when f.since <= now() - make_interval(secs => $2)
                                then 1 else least(f.failures, 1000000) + 1 end,
@@ -108,7 +110,7 @@ pub async fn record_failure(
                                 then now() else f.next_slot end,
                since = case when f.since <= now() - make_interval(secs => $2)
                             then now() else f.since end"#,
-        account_key,
+        name,
         window.as_secs_f64(),
     )
     .execute(executor)
@@ -116,12 +118,23 @@ pub async fn record_failure(
     Ok(())
 }
 
-/// Forgets the counts of these keys (a successful login).
+/// Forgets the counts of the account `name` and of `client` at it (a successful login): the
+/// client's row first, then the account's, the order `count_attempt` locks them in.
 #[tracing::instrument(skip_all)]
-pub async fn forget(executor: impl PgExecutor<'_>, keys: &[Vec<u8>]) -> Result<(), AppError> {
-    sqlx::query!("delete from login_failures where key = any($1)", keys)
-        .execute(executor)
-        .await?;
+pub async fn forget(pool: &PgPool, client: &[u8], name: &str) -> Result<(), AppError> {
+    sqlx::query!(
+        "delete from login_failures where key = login_client_key($1, $2)",
+        client,
+        name
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query!(
+        "delete from login_failures where key = login_account_key($1)",
+        name
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
