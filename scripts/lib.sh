@@ -126,6 +126,19 @@ ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
 }
 
+# nginx for end2end/many-instances, which runs its own nginx in the foreground on 127.0.0.1:3310
+# with a generated config. The system service is never used: if installing the package started
+# it (it would hold port 80), it is stopped again. Debian puts nginx in /usr/sbin, which a
+# non-root PATH may lack.
+ensure_nginx() {
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    apt_install nginx
+    as_root service nginx stop >/dev/null 2>&1 || true
+  fi
+  if ! command -v nginx >/dev/null && [ -x /usr/sbin/nginx ]; then export PATH="$PATH:/usr/sbin"; fi
+  command -v nginx >/dev/null || die "nginx is installed but not on PATH"
+}
+
 pg_bin() {
   local found
   found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
