@@ -46,6 +46,10 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 pub struct Config {
     /// Postgres connection string; it may hold a password, hence secret.
     pub database_url: Secret,
+    /// Where migrations run, when not through `DATABASE_URL` (`DATABASE_MIGRATION_URL`; default
+    /// none: `DATABASE_URL`). For a connection pooler in transaction mode in front of Postgres:
+    /// migrations take a session-level advisory lock, which only a direct connection holds.
+    pub database_migration_url: Option<Secret>,
     /// HS256 key for access tokens.
     pub jwt_secret: Secret,
     /// Lifetime of an access token (`ACCESS_TOKEN_TTL_MINUTES`, default 30).
@@ -179,6 +183,9 @@ impl Config {
         };
         Ok(Self {
             database_url: Secret::new(database_url),
+            database_migration_url: lookup("DATABASE_MIGRATION_URL")
+                .filter(|value| !value.trim().is_empty())
+                .map(Secret::new),
             jwt_secret: Secret::new(jwt_secret),
             access_token_ttl: Duration::from_secs(60 * number("ACCESS_TOKEN_TTL_MINUTES", 30)?),
             refresh_token_ttl: Duration::from_secs(86_400 * number("REFRESH_TOKEN_TTL_DAYS", 30)?),

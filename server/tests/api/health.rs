@@ -129,3 +129,36 @@ async fn every_answer_carries_a_request_id_that_only_a_trusted_proxy_may_choose(
         .unwrap();
     assert_eq!(request_id(&forwarded).as_deref(), Some("from-nginx-42"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn migrations_run_over_the_migration_url_when_one_is_given(pool: PgPool) {
+    // Arrange: an empty database, and the URLs the binary would get behind a pooler.
+    let test_db = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        test_db.get_username(),
+        test_db.get_host(),
+        test_db.get_port(),
+        test_db.get_database().unwrap_or_default()
+    );
+    // Act: a migration URL nothing listens on, then the right one.
+    let unreachable = test_config(&[
+        ("DATABASE_URL", &url),
+        (
+            "DATABASE_MIGRATION_URL",
+            "postgres://postgres@127.0.0.1:1/none",
+        ),
+    ]);
+    let refused = server::startup::connect(&unreachable).await.unwrap_err();
+    let direct = test_config(&[("DATABASE_URL", &url), ("DATABASE_MIGRATION_URL", &url)]);
+    server::startup::connect(&direct).await.unwrap();
+    // Assert: the first one was used (and said so), the second one migrated.
+    assert!(refused.contains("DATABASE_MIGRATION_URL"), "{refused}");
+    let tables: i64 = sqlx::query_scalar(
+        "select count(*) from information_schema.tables where table_name = 'login_failures'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(tables, 1);
+}
