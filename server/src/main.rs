@@ -1,8 +1,9 @@
-//! The Postboard binary: read the configuration, start tracing, connect and migrate, serve.
+//! The Postboard binary: read the configuration, start tracing, connect and migrate, serve; or
+//! run one of the commands of `cli` (`server help`).
 
 use app::server::Config;
 use leptos::config::get_configuration;
-use server::{startup, telemetry};
+use server::{cli, startup, telemetry};
 
 /// Rendering a page allocates a great deal: with mimalloc instead of glibc's malloc the server
 /// spends ~40 % less CPU per server-rendered page and 5-20 % less per API read (`bench/run`).
@@ -13,6 +14,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() {
     // `.env` is for development; in production the environment is set by the deployment.
     let _ = dotenvy::dotenv();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::parse(&args) {
+        Ok(cli::Command::Serve) => {}
+        Ok(command) => {
+            if let Err(error) = cli::run(command).await {
+                eprintln!("postboard: {error}");
+                std::process::exit(1);
+            }
+            return;
+        }
+        Err(error) => {
+            eprintln!("postboard: {error}\n{}", cli::USAGE);
+            std::process::exit(2);
+        }
+    }
     if let Err(error) = telemetry::init() {
         eprintln!("postboard: cannot start: {error}");
         std::process::exit(2);

@@ -278,6 +278,10 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
             }
         });
     }
+    // Before the first login: while bcrypt hashes remain, every login does the same work.
+    if let Err(error) = app::server::auth::account::note_bcrypt_hashes(&state).await {
+        tracing::warn!(%error, "cannot tell whether bcrypt hashes remain");
+    }
     tokio::spawn(cleanup::run_periodically(state.clone()));
     serve_on(listener, state.clone(), drain_signal(state.clone())).await;
     // Says goodbye to Postgres on each connection; bounded, because a request that outlived the

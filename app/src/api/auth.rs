@@ -31,7 +31,7 @@ pub async fn register(
                 },
             )
             .await?;
-            let token = session::start(&state, user.id, &user_agent, None).await?;
+            let token = session::start(&state, user.id, &user_agent, None, None).await?;
             set_cookies(session::session_cookies(&state.config, &token));
             leptos_axum::redirect("/");
             Ok(user)

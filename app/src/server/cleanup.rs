@@ -61,6 +61,9 @@ pub async fn run_periodically(state: AppState) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        if let Err(error) = crate::server::auth::account::note_bcrypt_hashes(&state).await {
+            tracing::warn!(%error, "cannot tell whether bcrypt hashes remain");
+        }
         match run_once(&state).await {
             Ok(Some(deleted)) if deleted.total() > 0 => tracing::info!(?deleted, "cleaned up"),
             Ok(_) => {}

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cleanup;
 pub mod config;
 pub mod db;
+pub mod import;
 pub mod state;
 
 pub use config::{Config, ConfigError, Secret};

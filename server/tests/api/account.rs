@@ -419,7 +419,7 @@ async fn a_login_that_checked_the_old_password_starts_no_session_once_it_changed
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     // Act: the login goes on to start its session.
     let started =
-        app::server::auth::session::start(&app.state, user_id, CURL, Some(&old_hash)).await;
+        app::server::auth::session::start(&app.state, user_id, CURL, Some(&old_hash), None).await;
     // Assert: refused, and no session was added behind the change's back.
     assert_eq!(started.unwrap_err(), app::AppError::InvalidCredentials);
     assert_eq!(sessions(&app, access(&here)).await.len(), 1);

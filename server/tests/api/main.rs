@@ -7,6 +7,7 @@ mod auth;
 mod connection;
 mod health;
 mod helpers;
+mod import;
 mod openapi;
 mod operations;
 mod post;

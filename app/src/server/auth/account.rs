@@ -9,6 +9,7 @@ use crate::model::{
     AccountDeletion, Credentials, LoginName, NameChange, PasswordChange, Token, User,
 };
 use crate::server::auth::extract::AuthSession;
+use crate::server::auth::password::HashKind;
 use crate::server::auth::session;
 use crate::server::auth::throttle::ClientKey;
 use crate::server::db;
@@ -73,9 +74,30 @@ pub async fn login(
 ) -> Result<(i64, Token), AppError> {
     let lookup = db::user::find_credentials(&state.pool, name.as_str());
     let verified = verify_password(state, client, name, password, lookup).await?;
+    // The first login of an account imported with its bcrypt hash: argon2id from now on.
+    let upgrade = match HashKind::of(&verified.password_hash) {
+        HashKind::Bcrypt => Some(state.passwords.rehash(password.to_owned()).await?),
+        HashKind::Argon2id | HashKind::Unusable => None,
+    };
     let checked = Some(verified.password_hash.as_str());
-    let token = session::start(state, verified.user_id, user_agent, checked).await?;
+    let token = session::start(
+        state,
+        verified.user_id,
+        user_agent,
+        checked,
+        upgrade.as_deref(),
+    )
+    .await?;
     Ok((verified.user_id, token))
+}
+
+/// Tells the password checks whether any account still has a bcrypt hash (imported from the
+/// original app and not logged in since), so that, while one does, every login does the same
+/// work (`Passwords::verify`). At startup and at every clean-up tick.
+pub async fn note_bcrypt_hashes(state: &AppState) -> Result<(), AppError> {
+    let is_in_use = db::user::has_bcrypt_hashes(&state.pool).await?;
+    state.passwords.set_bcrypt_in_use(is_in_use);
+    Ok(())
 }
 
 /// Checks the caller's own password (403 `Invalid Credentials` when wrong), counted by the same

@@ -54,7 +54,47 @@ pub struct Passwords {
     verified: Arc<AtomicU64>,
     /// Hashes waiting for a slot (the queue depth a metric shows).
     waiting: Arc<AtomicUsize>,
+    /// Whether some account may still have a bcrypt hash (imported from the original app, not
+    /// yet logged in since; `db::user::has_bcrypt_hashes`). While it is set, every verification
+    /// also does a bcrypt one, against a dummy when the account has none, so that neither an
+    /// unknown e-mail nor an argon2id account answers faster than an imported account (#18).
+    bcrypt_in_use: Arc<std::sync::atomic::AtomicBool>,
+    /// A bcrypt hash (cost 12, as passlib's) of a random password, made the first time it is
+    /// needed.
+    bcrypt_dummy: Arc<std::sync::OnceLock<String>>,
+    /// bcrypt verifications so far, against stored or dummy hashes alike.
+    bcrypt_verified: Arc<AtomicU64>,
 }
+
+/// The kinds of stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashKind {
+    /// Postboard's own: an argon2id PHC string.
+    Argon2id,
+    /// The original app's: passlib's bcrypt (`$2b$12$...`), also `$2a$` and `$2y$`.
+    Bcrypt,
+    /// Anything else (an account imported without a password): no password matches it.
+    Unusable,
+}
+
+impl HashKind {
+    /// The kind of a stored hash.
+    pub fn of(stored: &str) -> Self {
+        if stored.starts_with("$argon2id$") {
+            Self::Argon2id
+        } else if ["$2a$", "$2b$", "$2y$"]
+            .iter()
+            .any(|prefix| stored.starts_with(prefix))
+        {
+            Self::Bcrypt
+        } else {
+            Self::Unusable
+        }
+    }
+}
+
+/// The cost of the bcrypt dummy: passlib's default, that of the hashes it stands in for.
+const BCRYPT_DUMMY_COST: u32 = 12;
 
 impl Passwords {
     /// Starts one hashing thread per core. (No `Default`: making one starts threads and computes
@@ -70,7 +110,28 @@ impl Passwords {
             dummy_hash: dummy_hash.into(),
             verified: Arc::new(AtomicU64::new(0)),
             waiting: Arc::new(AtomicUsize::new(0)),
+            bcrypt_in_use: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            bcrypt_dummy: Arc::new(std::sync::OnceLock::new()),
+            bcrypt_verified: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Says whether some account may still have a bcrypt hash (see `bcrypt_in_use`).
+    pub fn set_bcrypt_in_use(&self, is_in_use: bool) {
+        self.bcrypt_in_use.store(is_in_use, Ordering::Relaxed);
+    }
+
+    /// A password already verified against a stored hash, hashed anew with argon2id: for the
+    /// first login of an account whose hash is bcrypt. Unlike `hash`, it takes the password as
+    /// it is, since the original app had no rules for it.
+    pub async fn rehash(&self, password: String) -> Result<String, AppError> {
+        self.run(move |buffer| hash_with(buffer, password.as_bytes()))
+            .await
+    }
+
+    /// How many bcrypt verifications this process has made.
+    pub fn bcrypt_verifications(&self) -> u64 {
+        self.bcrypt_verified.load(Ordering::Relaxed)
     }
 
     /// The PHC string for a new password.
@@ -79,20 +140,64 @@ impl Passwords {
             .await
     }
 
-    /// Whether `candidate` matches `stored`. With no stored hash (unknown e-mail) it verifies
-    /// against the dummy hash and answers false, taking the same time as a wrong password.
+    /// Whether `candidate` matches `stored`. With no stored hash (unknown e-mail), or one no
+    /// password matches, it verifies against the dummy hash and answers false, taking the same
+    /// time as a wrong password. While bcrypt hashes may remain, each call also verifies one
+    /// bcrypt hash (the stored one, or a dummy) and one argon2id hash (likewise), whatever the
+    /// account: every login then takes the same time.
     pub async fn verify(
         &self,
         candidate: String,
         stored: Option<String>,
     ) -> Result<bool, AppError> {
-        let is_known = stored.is_some();
-        let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matches = self
-            .run(move |buffer| verify_with(buffer, candidate.as_bytes(), &phc))
+        let kind = stored.as_deref().map_or(HashKind::Unusable, HashKind::of);
+        let argon2_phc = match (&stored, kind) {
+            (Some(stored), HashKind::Argon2id) => stored.clone(),
+            _ => self.dummy_hash.to_string(),
+        };
+        let with_bcrypt = kind == HashKind::Bcrypt || self.bcrypt_in_use.load(Ordering::Relaxed);
+        let bcrypt_hash = match (stored, kind) {
+            (Some(stored), HashKind::Bcrypt) => Some(stored),
+            _ if with_bcrypt => Some(self.bcrypt_dummy().await?),
+            _ => None,
+        };
+        let bcrypt_candidate = candidate.clone();
+        let argon2_matches = self
+            .run(move |buffer| verify_with(buffer, candidate.as_bytes(), &argon2_phc))
             .await?;
         self.verified.fetch_add(1, Ordering::Relaxed);
-        Ok(is_known && matches)
+        let bcrypt_matches = match bcrypt_hash {
+            Some(hash) => {
+                let matches = self
+                    .run(move |_| {
+                        // A malformed bcrypt string matches nothing.
+                        Ok::<_, HashError>(
+                            bcrypt::verify(&bcrypt_candidate, &hash).unwrap_or(false),
+                        )
+                    })
+                    .await?;
+                self.bcrypt_verified.fetch_add(1, Ordering::Relaxed);
+                matches
+            }
+            None => false,
+        };
+        Ok(match kind {
+            HashKind::Argon2id => argon2_matches,
+            HashKind::Bcrypt => bcrypt_matches,
+            HashKind::Unusable => false,
+        })
+    }
+
+    /// The bcrypt dummy, made on first use (~250 ms, once, on a hashing thread).
+    async fn bcrypt_dummy(&self) -> Result<String, AppError> {
+        if let Some(hash) = self.bcrypt_dummy.get() {
+            return Ok(hash.clone());
+        }
+        let random = SaltString::generate(&mut OsRng).as_str().to_owned();
+        let hash = self
+            .run(move |_| bcrypt::hash(random, BCRYPT_DUMMY_COST).map_err(hash_error))
+            .await?;
+        Ok(self.bcrypt_dummy.get_or_init(|| hash).clone())
     }
 
     /// How many hashes wait for a hashing thread right now.

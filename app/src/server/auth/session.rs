@@ -95,18 +95,26 @@ pub fn user_agent(headers: &HeaderMap) -> String {
 /// client `user_agent`. `checked` is the password hash the password was verified against: if it
 /// changed meanwhile (a password change ends every other session), no session starts (403), so
 /// that a login racing the change cannot keep a session the change did not see. `None` for an
-/// account created a moment ago.
+/// account created a moment ago. `upgrade` replaces the checked hash in the same transaction
+/// (a bcrypt hash from the original app becomes argon2id at its first login).
 pub async fn start(
     state: &AppState,
     user_id: i64,
     user_agent: &str,
     checked: Option<&str>,
+    upgrade: Option<&str>,
 ) -> Result<Token, AppError> {
     let refresh_token = new_refresh_token();
     let session = Uuid::new_v4();
     let mut tx = state.pool.begin().await?;
     if let Some(checked) = checked {
-        if !db::user::hold_password(&mut tx, user_id, checked).await? {
+        let is_held = match upgrade {
+            Some(new_hash) => {
+                db::user::replace_password_hash(&mut *tx, user_id, checked, new_hash).await?
+            }
+            None => db::user::hold_password(&mut tx, user_id, checked).await?,
+        };
+        if !is_held {
             return Err(AppError::InvalidCredentials);
         }
     }

@@ -6,6 +6,7 @@
 pub mod client_limit;
 pub mod idempotency;
 pub mod login_failure;
+pub mod original;
 pub mod post;
 pub mod session;
 pub mod token;
@@ -35,6 +36,20 @@ pub async fn try_lock_job(
             .fetch_one(conn)
             .await?;
     Ok(is_locked)
+}
+
+/// Moves the identity sequences of `users` and `posts` past the highest id in each (after rows
+/// were inserted with their own ids, as the import does).
+pub async fn move_sequences_past_ids(
+    conn: &mut sqlx::PgConnection,
+) -> Result<(), crate::error::AppError> {
+    sqlx::query!(
+        r#"select setval(pg_get_serial_sequence('users', 'id'), greatest((select max(id) from users), 1)) as "users!",
+                  setval(pg_get_serial_sequence('posts', 'id'), greatest((select max(id) from posts), 1)) as "posts!""#
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
 }
 
 /// The name of the constraint a database error violated, if it is a constraint violation.

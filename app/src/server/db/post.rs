@@ -372,6 +372,67 @@ pub fn like_pattern(term: &str) -> String {
     pattern
 }
 
+/// Inserts posts with their own ids (the import), their votes counted as their votes rows come;
+/// rows whose id is already there are left as they are. The ids inserted.
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+#[allow(clippy::too_many_arguments)]
+pub async fn import(
+    executor: impl PgExecutor<'_>,
+    ids: &[i64],
+    titles: &[String],
+    contents: &[String],
+    published: &[bool],
+    created_at: &[chrono::DateTime<chrono::Utc>],
+    owner_ids: &[i64],
+) -> Result<Vec<i64>, AppError> {
+    let inserted = sqlx::query_scalar!(
+        r#"insert into posts (id, title, content, published, created_at, updated_at, owner_id)
+           overriding system value
+           select id, title, content, published, created_at, created_at, owner_id
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::timestamptz[], $6::bigint[])
+               as p(id, title, content, published, created_at, owner_id)
+           on conflict (id) do nothing
+           returning id"#,
+        ids,
+        titles,
+        contents,
+        published,
+        created_at,
+        owner_ids
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(inserted)
+}
+
+/// Inserts the continuation of an imported post whose content was too long (the import, with
+/// `--split-long-posts`): the same owner, date and visibility, and the id after the highest
+/// there is (the identity sequence has not moved past the imported ids yet, and the import
+/// writes these after every post of the source).
+#[tracing::instrument(skip_all)]
+pub async fn import_continuation(
+    executor: impl PgExecutor<'_>,
+    title: &str,
+    content: &str,
+    published: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    owner_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"insert into posts (id, title, content, published, created_at, updated_at, owner_id)
+           overriding system value
+           select coalesce(max(id), 0) + 1, $1, $2, $3, $4, $4, $5 from posts"#,
+        title,
+        content,
+        published,
+        created_at,
+        owner_id
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::like_pattern;

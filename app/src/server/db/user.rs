@@ -210,3 +210,77 @@ pub async fn find_credentials_of(
     .fetch_optional(executor)
     .await?)
 }
+
+/// Whether any account still has a bcrypt hash (imported from the original app).
+#[tracing::instrument(skip_all)]
+pub async fn has_bcrypt_hashes(executor: impl PgExecutor<'_>) -> Result<bool, AppError> {
+    let exists = sqlx::query_scalar!(
+        r#"select exists (select 1 from users where password_hash like '$2_$%') as "exists!""#
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(exists)
+}
+
+/// The users that have one of these ids or, without regard to case, one of these e-mails, as
+/// `(id, lower(email))`: what an import finds already there, to tell its own earlier rows from
+/// accounts it would collide with.
+#[tracing::instrument(skip_all)]
+pub async fn matching(
+    executor: impl PgExecutor<'_>,
+    ids: &[i64],
+    lower_emails: &[String],
+) -> Result<Vec<(i64, String)>, AppError> {
+    let rows = sqlx::query!(
+        r#"select id, lower(email) as "email!" from users
+           where id = any($1) or lower(email) = any($2)"#,
+        ids,
+        lower_emails
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row.email)).collect())
+}
+
+/// Inserts users with their own ids (the import); rows whose id is already there are left as
+/// they are. How many were inserted. (E-mails taken under another id are found first:
+/// `matching`.)
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+pub async fn import(
+    executor: impl PgExecutor<'_>,
+    ids: &[i64],
+    emails: &[String],
+    password_hashes: &[String],
+    created_at: &[chrono::DateTime<chrono::Utc>],
+) -> Result<u64, AppError> {
+    let inserted = sqlx::query!(
+        r#"insert into users (id, email, password_hash, created_at) overriding system value
+           select * from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])
+           on conflict (id) do nothing"#,
+        ids,
+        emails,
+        password_hashes,
+        created_at
+    )
+    .execute(executor)
+    .await?;
+    Ok(inserted.rows_affected())
+}
+
+/// Gives the account with this e-mail (any letter case) a new password hash: `server
+/// set-password`. Whether there was such an account.
+#[tracing::instrument(skip_all)]
+pub async fn set_password_hash_by_email(
+    executor: impl PgExecutor<'_>,
+    email: &str,
+    password_hash: &str,
+) -> Result<bool, AppError> {
+    let updated = sqlx::query!(
+        "update users set password_hash = $2 where lower(email) = lower($1)",
+        email,
+        password_hash
+    )
+    .execute(executor)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}

@@ -82,3 +82,23 @@ pub async fn cast(
     }
     Ok(())
 }
+
+/// Inserts votes (the import); a vote already there is left as it is. How many were inserted
+/// (the triggers count them on their posts).
+#[tracing::instrument(skip_all, fields(count = user_ids.len()))]
+pub async fn import(
+    conn: &mut PgConnection,
+    user_ids: &[i64],
+    post_ids: &[i64],
+) -> Result<u64, AppError> {
+    let inserted = sqlx::query!(
+        r#"insert into votes (user_id, post_id)
+           select * from unnest($1::bigint[], $2::bigint[])
+           on conflict on constraint votes_pkey do nothing"#,
+        user_ids,
+        post_ids
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(inserted.rows_affected())
+}
