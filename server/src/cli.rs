@@ -7,12 +7,10 @@ use std::time::Duration;
 
 use app::model::{LoginName, Password};
 use app::server::auth::password::Passwords;
-use app::server::db;
 use app::server::import::{self, Options, Outcome};
+use app::server::{db, Secret};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
-
-use crate::startup::MIGRATOR;
 
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -75,8 +73,12 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
 }
 
-/// Runs a command other than `Serve` (which `main` runs itself).
+/// Runs a command other than `Serve` (which `main` runs itself). Warnings and errors, with
+/// their causes (a database error's own message), go to standard error; the report to standard
+/// output.
 pub async fn run(command: Command) -> Result<(), String> {
+    let warnings = crate::telemetry::subscriber(crate::telemetry::LogFormat::Text, std::io::stderr);
+    let _ = tracing::subscriber::set_global_default(warnings);
     match command {
         Command::Serve => Err("the server is started by main".to_owned()),
         Command::Help => {
@@ -88,7 +90,8 @@ pub async fn run(command: Command) -> Result<(), String> {
     }
 }
 
-/// Postboard's database (`DATABASE_URL`), migrated.
+/// Postboard's database (`DATABASE_URL`), migrated (over `DATABASE_MIGRATION_URL` when set, as
+/// the server does). A dry run migrates too: it needs Postboard's tables to try the import in.
 async fn target() -> Result<PgPool, String> {
     let url = std::env::var("DATABASE_URL")
         .map_err(|_| "DATABASE_URL is not set: set it to Postboard's database".to_owned())?;
@@ -100,10 +103,11 @@ async fn target() -> Result<PgPool, String> {
         .connect_with(db::session_options(options))
         .await
         .map_err(|error| format!("cannot connect to DATABASE_URL: {error}"))?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .map_err(|error| format!("cannot apply database migrations: {error}"))?;
+    let migration_url = std::env::var("DATABASE_MIGRATION_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .map(Secret::new);
+    crate::startup::migrate(&pool, migration_url.as_ref()).await?;
     Ok(pool)
 }
 
@@ -140,8 +144,8 @@ pub fn render(outcome: &Outcome, dry_run: bool) -> String {
     let mut text = format!(
         "{}\n\
          users: {} read, {} imported, {} already there, {} merged\n\
-         posts: {} read, {} imported, {} already there, {} continuation posts added\n\
-         votes: {} read, {} imported, {} already there, {} counted once after merging\n\
+         posts: {} read, {} imported, {} already there, {} left out, {} continuation posts added\n\
+         votes: {} read, {} imported, {} already there, {} left out, {} counted once after merging\n\
          {rows} rows in {seconds:.1} s ({:.0} rows/s)\n",
         if dry_run {
             "dry run: nothing was changed; an import would do this"
@@ -155,10 +159,12 @@ pub fn render(outcome: &Outcome, dry_run: bool) -> String {
         c.posts_read,
         c.posts_imported,
         c.posts_already_there,
+        c.posts_skipped,
         c.continuation_posts,
         c.votes_read,
         c.votes_imported,
         c.votes_already_there,
+        c.votes_skipped,
         c.votes_collapsed,
         rows as f64 / seconds,
     );

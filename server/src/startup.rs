@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use app::server::{cleanup, db, AppState, Config};
+use app::server::{cleanup, db, AppState, Config, Secret};
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, VARY};
@@ -53,8 +53,15 @@ pub async fn connect(config: &Config) -> Result<PgPool, String> {
         .connect_with(db::session_options(options))
         .await
         .map_err(|error| format!("cannot connect to the database at DATABASE_URL: {error}"))?;
-    match &config.database_migration_url {
-        None => MIGRATOR.run(&pool).await,
+    migrate(&pool, config.database_migration_url.as_ref()).await?;
+    Ok(pool)
+}
+
+/// Applies pending migrations: over `pool`, or over a direct connection to `migration_url`
+/// (`DATABASE_MIGRATION_URL`) when `pool` goes through a pooler.
+pub async fn migrate(pool: &PgPool, migration_url: Option<&Secret>) -> Result<(), String> {
+    match migration_url {
+        None => MIGRATOR.run(pool).await,
         Some(url) => {
             let options = PgConnectOptions::from_str(url.expose()).map_err(|error| {
                 format!("DATABASE_MIGRATION_URL is not a valid PostgreSQL URL: {error}")
@@ -69,8 +76,7 @@ pub async fn connect(config: &Config) -> Result<PgPool, String> {
             applied
         }
     }
-    .map_err(|error| format!("cannot apply database migrations: {error}"))?;
-    Ok(pool)
+    .map_err(|error| format!("cannot apply database migrations: {error}"))
 }
 
 /// The whole app: health checks, the REST API under `/api`, server functions under `/rpc`, the

@@ -9,51 +9,22 @@ use sqlx::{Connection, Executor, PgConnection, PgPool};
 
 use crate::helpers::TestApp;
 
-/// A database holding the original app's schema and rows, beside the test's own; dropped when
-/// the test ends.
-struct Original {
-    admin: PgConnectOptions,
-    name: String,
-}
-
-impl Original {
-    async fn create(pool: &PgPool) -> Self {
-        let target = pool.connect_options();
-        // Short: a longer name than 63 bytes would be cut to the test database's own.
-        let name = format!("original_{}", uuid::Uuid::new_v4().simple());
-        let admin = PgConnectOptions::clone(&target).database("postgres");
-        let mut conn = PgConnection::connect_with(&admin).await.unwrap();
-        conn.execute(format!(r#"drop database if exists "{name}""#).as_str())
-            .await
-            .unwrap();
-        conn.execute(format!(r#"create database "{name}""#).as_str())
-            .await
-            .unwrap();
-        let original = Self { admin, name };
-        let mut source = original.connect().await;
-        source
-            .execute(include_str!("../fixtures/original_schema.sql"))
-            .await
-            .unwrap();
-        source
-            .execute(include_str!("../fixtures/original_data.sql"))
-            .await
-            .unwrap();
-        original
-    }
-
-    async fn connect(&self) -> PgConnection {
-        PgConnection::connect_with(&self.admin.clone().database(&self.name))
-            .await
-            .unwrap()
-    }
-
-    async fn drop(self) {
-        let mut conn = PgConnection::connect_with(&self.admin).await.unwrap();
-        conn.execute(format!(r#"drop database if exists "{}" with (force)"#, self.name).as_str())
-            .await
-            .unwrap();
-    }
+/// The original app's schema and rows, in a schema `original` of the test's own database (so
+/// nothing is left behind when a test fails): a connection whose search path finds them.
+async fn original(pool: &PgPool) -> PgConnection {
+    pool.execute("create schema original").await.unwrap();
+    let options =
+        PgConnectOptions::clone(&pool.connect_options()).options([("search_path", "original")]);
+    let mut source = PgConnection::connect_with(&options).await.unwrap();
+    source
+        .execute(include_str!("../fixtures/original_schema.sql"))
+        .await
+        .unwrap();
+    source
+        .execute(include_str!("../fixtures/original_data.sql"))
+        .await
+        .unwrap();
+    source
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -69,8 +40,7 @@ async fn the_original_apps_data_is_imported_with_ids_owners_dates_votes_and_pass
     pool: PgPool,
 ) {
     // Arrange
-    let original = Original::create(&pool).await;
-    let mut source = original.connect().await;
+    let mut source = original(&pool).await;
 
     let both = Options {
         merge_case_duplicates: true,
@@ -251,21 +221,87 @@ async fn the_original_apps_data_is_imported_with_ids_owners_dates_votes_and_pass
         .unwrap();
     assert!(me["id"].as_i64().unwrap() > 5, "{me}");
 
-    // A second import changes nothing.
-    let again = import::run(&mut source, &pool, both).await.unwrap();
+    // A second import changes nothing, and what was deleted here since does not come back.
+    app.send_json(
+        reqwest::Method::DELETE,
+        "/api/posts/2",
+        Some(&bob_token(&app).await),
+        &serde_json::json!({}),
+    )
+    .await;
     assert_eq!(
-        (
-            again.counts.users_imported,
-            again.counts.posts_imported,
-            again.counts.votes_imported
-        ),
+        count(&pool, "select count(*) from posts where id = 2").await,
+        0
+    );
+    let again = import::run(&mut source, &pool, both).await.unwrap();
+    let c = &again.counts;
+    assert_eq!(
+        (c.users_imported, c.posts_imported, c.votes_imported),
         (0, 0, 0)
     );
-    assert_eq!(again.counts.continuation_posts, 0);
-    assert_eq!(count(&pool, "select count(*) from posts").await, 6);
+    assert_eq!((c.users_already_there, c.posts_already_there), (5, 5));
+    assert_eq!(c.continuation_posts, 0);
+    assert!(
+        again.report.iter().all(|line| !line.starts_with("post 4")),
+        "{:?}",
+        again.report
+    );
+    assert_eq!(count(&pool, "select count(*) from posts").await, 5);
 
-    drop(source);
-    original.drop().await;
+    // New rows in the source: imported, unless their id is taken by a row made here.
+    source
+        .execute(
+            "insert into users (id, email, password) values (6, 'erin@example.com', '');
+             insert into posts (id, title, content, owner_id) values (6, 'clash', 'c', 2);",
+        )
+        .await
+        .unwrap();
+    let refusal = import::run(&mut source, &pool, both).await.unwrap_err();
+    assert!(
+        has_line(&refusal.0, "Postboard already has user 6 (dan@example.com)"),
+        "{:?}",
+        refusal.0
+    );
+    source
+        .execute("delete from users where id = 6")
+        .await
+        .unwrap();
+    let refusal = import::run(&mut source, &pool, both).await.unwrap_err();
+    assert!(
+        has_line(&refusal.0, "post 6: its id is taken here"),
+        "{:?}",
+        refusal.0
+    );
+    source
+        .execute(
+            "delete from posts where id = 6;
+             insert into users (id, email, password) values (7, 'fred@example.com', '');
+             insert into posts (id, title, content, owner_id) values (9, 'new', 'c', 7);
+             insert into votes (user_id, post_id) values (7, 1), (2, 9), (2, 4);",
+        )
+        .await
+        .unwrap();
+    let third = import::run(&mut source, &pool, both).await.unwrap();
+    let c = &third.counts;
+    assert_eq!(
+        (c.users_imported, c.posts_imported, c.votes_imported),
+        (1, 1, 2)
+    );
+    assert_eq!(
+        count(&pool, "select votes::bigint from posts where id = 1").await,
+        3
+    );
+    assert_eq!(
+        count(&pool, "select votes::bigint from posts where id = 4").await,
+        1
+    );
+}
+
+/// A token of bob's, who owns post 2.
+async fn bob_token(app: &TestApp) -> String {
+    let response = app.login("bob@example.com", "pw").await;
+    let body: Value = response.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -302,4 +338,29 @@ async fn while_bcrypt_hashes_remain_every_login_does_the_same_work(pool: PgPool)
             "{name}"
         );
     }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_first_logins_at_once_of_an_imported_account_both_get_in(pool: PgPool) {
+    // Arrange: an account with the original app's bcrypt hash of "pw".
+    let app = TestApp::spawn(pool.clone()).await;
+    sqlx::query(
+        "insert into users (email, password_hash) values ('old@example.com', '$2b$12$BD4N43QDmMvaN.r4yBhMfOPgdrxfqxwS4mqca.w7z7lnKkm6edcPG')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Act: a double click; both verify the bcrypt hash, one of them upgrades it first.
+    let (first, second) = futures::join!(
+        app.login("old@example.com", "pw"),
+        app.login("old@example.com", "pw")
+    );
+    // Assert
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    let hash: String = sqlx::query_scalar("select password_hash from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
 }

@@ -80,14 +80,26 @@ pub async fn login(
         HashKind::Argon2id | HashKind::Unusable => None,
     };
     let checked = Some(verified.password_hash.as_str());
-    let token = session::start(
+    let started = session::start(
         state,
         verified.user_id,
         user_agent,
         checked,
         upgrade.as_deref(),
     )
-    .await?;
+    .await;
+    let token = match started {
+        // Another login of this account (a double click) upgraded the hash first: the password
+        // is checked once more, against the hash it left (a password change in between still
+        // refuses it).
+        Err(AppError::InvalidCredentials) if upgrade.is_some() => {
+            let lookup = db::user::find_credentials(&state.pool, name.as_str());
+            let again = verify_password(state, client, name, password, lookup).await?;
+            let checked = Some(again.password_hash.as_str());
+            session::start(state, again.user_id, user_agent, checked, None).await?
+        }
+        other => other?,
+    };
     Ok((verified.user_id, token))
 }
 
@@ -96,8 +108,7 @@ pub async fn login(
 /// work (`Passwords::verify`). At startup and at every clean-up tick.
 pub async fn note_bcrypt_hashes(state: &AppState) -> Result<(), AppError> {
     let is_in_use = db::user::has_bcrypt_hashes(&state.pool).await?;
-    state.passwords.set_bcrypt_in_use(is_in_use);
-    Ok(())
+    state.passwords.set_bcrypt_in_use(is_in_use).await
 }
 
 /// Checks the caller's own password (403 `Invalid Credentials` when wrong), counted by the same

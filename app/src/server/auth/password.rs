@@ -116,9 +116,14 @@ impl Passwords {
         }
     }
 
-    /// Says whether some account may still have a bcrypt hash (see `bcrypt_in_use`).
-    pub fn set_bcrypt_in_use(&self, is_in_use: bool) {
+    /// Says whether some account may still have a bcrypt hash (see `bcrypt_in_use`); when it
+    /// does, the bcrypt dummy is made now rather than at the next login (~250 ms, once).
+    pub async fn set_bcrypt_in_use(&self, is_in_use: bool) -> Result<(), AppError> {
+        if is_in_use {
+            self.bcrypt_dummy().await?;
+        }
         self.bcrypt_in_use.store(is_in_use, Ordering::Relaxed);
+        Ok(())
     }
 
     /// A password already verified against a stored hash, hashed anew with argon2id: for the
@@ -155,7 +160,12 @@ impl Passwords {
             (Some(stored), HashKind::Argon2id) => stored.clone(),
             _ => self.dummy_hash.to_string(),
         };
-        let with_bcrypt = kind == HashKind::Bcrypt || self.bcrypt_in_use.load(Ordering::Relaxed);
+        if kind == HashKind::Bcrypt {
+            // Imported since the flag was last read (startup, the clean-up's tick): from now on
+            // every login does the bcrypt work too.
+            self.bcrypt_in_use.store(true, Ordering::Relaxed);
+        }
+        let with_bcrypt = self.bcrypt_in_use.load(Ordering::Relaxed);
         let bcrypt_hash = match (stored, kind) {
             (Some(stored), HashKind::Bcrypt) => Some(stored),
             _ if with_bcrypt => Some(self.bcrypt_dummy().await?),

@@ -5,6 +5,7 @@
 
 pub mod client_limit;
 pub mod idempotency;
+pub mod imported_row;
 pub mod login_failure;
 pub mod original;
 pub mod post;
@@ -38,18 +39,52 @@ pub async fn try_lock_job(
     Ok(is_locked)
 }
 
-/// Moves the identity sequences of `users` and `posts` past the highest id in each (after rows
-/// were inserted with their own ids, as the import does).
+/// Locks `users`, `posts` and `votes` against writes until the transaction ends (reads go on):
+/// the import checks which ids are free and then takes them, which a sign-up or a new post in
+/// between must not race.
+pub async fn lock_for_import(conn: &mut sqlx::PgConnection) -> Result<(), crate::error::AppError> {
+    sqlx::query!("lock table users, posts, votes in share row exclusive mode")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves the identity sequences of `users` and `posts` past the highest id in each table, past
+/// the highest id of the import's source (`source_users`, `source_posts`: merged accounts' ids
+/// must not be handed out again, since the original app's tokens name users by id alone), and
+/// never backwards.
 pub async fn move_sequences_past_ids(
     conn: &mut sqlx::PgConnection,
+    source_users: i64,
+    source_posts: i64,
 ) -> Result<(), crate::error::AppError> {
     sqlx::query!(
-        r#"select setval(pg_get_serial_sequence('users', 'id'), greatest((select max(id) from users), 1)) as "users!",
-                  setval(pg_get_serial_sequence('posts', 'id'), greatest((select max(id) from posts), 1)) as "posts!""#
+        r#"select setval(pg_get_serial_sequence('users', 'id'),
+                         greatest((select max(id) from users), $1,
+                                  pg_sequence_last_value(pg_get_serial_sequence('users', 'id')::regclass), 1)) as "users!",
+                  setval(pg_get_serial_sequence('posts', 'id'),
+                         greatest((select max(id) from posts), $2,
+                                  pg_sequence_last_value(pg_get_serial_sequence('posts', 'id')::regclass), 1)) as "posts!""#,
+        source_users,
+        source_posts
     )
     .fetch_one(conn)
     .await?;
     Ok(())
+}
+
+/// `texts` lowered by the database's own `lower()` (Rust's differs for a few letters), in order.
+pub async fn lowercase(
+    conn: &mut sqlx::PgConnection,
+    texts: &[String],
+) -> Result<Vec<String>, crate::error::AppError> {
+    let lowered = sqlx::query_scalar!(
+        r#"select lower(text) as "lower!" from unnest($1::text[]) with ordinality as t(text, n) order by n"#,
+        texts
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(lowered)
 }
 
 /// The name of the constraint a database error violated, if it is a constraint violation.

@@ -405,6 +405,15 @@ pub async fn import(
     Ok(inserted)
 }
 
+/// Which of these post ids exist.
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+pub async fn existing(executor: impl PgExecutor<'_>, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let found = sqlx::query_scalar!("select id from posts where id = any($1)", ids)
+        .fetch_all(executor)
+        .await?;
+    Ok(found)
+}
+
 /// Inserts the continuation of an imported post whose content was too long (the import, with
 /// `--split-long-posts`): the same owner, date and visibility, and the id after the highest
 /// there is (the identity sequence has not moved past the imported ids yet, and the import

@@ -242,6 +242,15 @@ pub async fn matching(
     Ok(rows.into_iter().map(|row| (row.id, row.email)).collect())
 }
 
+/// Which of these user ids exist.
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+pub async fn existing(executor: impl PgExecutor<'_>, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let found = sqlx::query_scalar!("select id from users where id = any($1)", ids)
+        .fetch_all(executor)
+        .await?;
+    Ok(found)
+}
+
 /// Inserts users with their own ids (the import); rows whose id is already there are left as
 /// they are. How many were inserted. (E-mails taken under another id are found first:
 /// `matching`.)

@@ -52,7 +52,14 @@ pub struct Counts {
     pub votes_imported: u64,
     pub votes_already_there: u64,
     pub votes_collapsed: u64,
+    /// Votes not copied: both their account and post came with an earlier run, or one of them
+    /// was deleted here since.
+    pub votes_skipped: u64,
+    /// Posts not copied: their author's account was deleted here since an earlier run.
+    pub posts_skipped: u64,
     pub phone_numbers_left_out: u64,
+    /// The source users this run brought over (kept or merged).
+    pub new_user_ids: HashSet<i64>,
 }
 
 /// A finished import (or dry run): the report's lines and the counts.
@@ -101,14 +108,41 @@ pub async fn run(
             "the source has no alembic_version table: its tables are read as revision c47ecbf163d4 has them".to_owned(),
         ),
     }
-
-    // Users first: their rules can refuse the whole import before anything is written.
     let users = db::original::users(&mut reading).await?;
     counts.users_read = users.len() as u64;
-    let (accounts, owner_of) = plan_users(&users, options, &mut report, &mut counts)?;
 
     let mut writing = target.begin().await?;
-    check_target(&mut writing, &accounts).await?;
+    // No sign-up or new post may take an id between the checks below and the inserts.
+    db::lock_for_import(&mut writing).await?;
+    // What an earlier run brought over is left as it is, even if deleted here since.
+    let mut owner_of: HashMap<i64, i64> = db::imported_row::all(&mut writing, "user")
+        .await?
+        .into_iter()
+        .collect();
+    let imported_posts: HashSet<i64> = db::imported_row::all(&mut writing, "post")
+        .await?
+        .into_iter()
+        .map(|(source_id, _)| source_id)
+        .collect();
+    let new_users: Vec<&SourceUser> = users
+        .iter()
+        .filter(|user| !owner_of.contains_key(&user.id))
+        .collect();
+    counts.users_already_there = (users.len() - new_users.len()) as u64;
+    let emails: Vec<String> = new_users
+        .iter()
+        .map(|u| u.email.trim().to_owned())
+        .collect();
+    let lowered: HashMap<i64, String> = new_users
+        .iter()
+        .map(|u| u.id)
+        .zip(db::lowercase(&mut writing, &emails).await?)
+        .collect();
+
+    // Users first: their rules can refuse the whole import before anything is written.
+    let (accounts, merged_into) =
+        plan_users(&new_users, &lowered, options, &mut report, &mut counts)?;
+    check_target(&mut writing, &accounts, &lowered).await?;
     for chunk in accounts.chunks(10_000) {
         let ids: Vec<i64> = chunk.iter().map(|a| a.id).collect();
         let emails: Vec<String> = chunk.iter().map(|a| a.email.clone()).collect();
@@ -116,13 +150,25 @@ pub async fn run(
         let dates: Vec<_> = chunk.iter().map(|a| a.created_at).collect();
         counts.users_imported +=
             db::user::import(&mut *writing, &ids, &emails, &hashes, &dates).await?;
+        db::imported_row::record(&mut writing, "user", &ids, &ids).await?;
     }
-    counts.users_already_there = accounts.len() as u64 - counts.users_imported;
+    let (merged, kept): (Vec<i64>, Vec<i64>) = merged_into.iter().map(|(m, k)| (*m, *k)).unzip();
+    db::imported_row::record(&mut writing, "user", &merged, &kept).await?;
+    owner_of.extend(accounts.iter().map(|a| (a.id, a.id)));
+    owner_of.extend(merged_into);
+    // Accounts here now (an imported one may have been deleted by its owner since).
+    let owners: Vec<i64> = owner_of.values().copied().collect();
+    let live_users: HashSet<i64> = db::user::existing(&mut *writing, &owners)
+        .await?
+        .into_iter()
+        .collect();
 
     let mut refusals = Vec::new();
     let mut continuations = Vec::new();
+    let mut new_posts = HashSet::new();
     let batch = Batch {
         owner_of: &owner_of,
+        live_users: &live_users,
         options,
     };
     let mut after = 0;
@@ -131,21 +177,29 @@ pub async fn run(
         let Some(last) = posts.last() else { break };
         after = last.id;
         counts.posts_read += posts.len() as u64;
+        let read = posts.len();
+        let fresh: Vec<SourcePost> = posts
+            .into_iter()
+            .filter(|post| !imported_posts.contains(&post.id))
+            .collect();
+        counts.posts_already_there += (read - fresh.len()) as u64;
         let written = batch
             .import_posts(
                 &mut writing,
-                &posts,
+                &fresh,
                 &mut report,
                 &mut refusals,
                 &mut counts,
             )
             .await?;
-        continuations.extend(written);
+        new_posts.extend(written.ids);
+        continuations.extend(written.continuations);
     }
     if !refusals.is_empty() {
         return Err(Refusal(refusals));
     }
-    // After every post of the source, so that their ids come after all of the source's.
+    // After every post of the source, so that their ids come after all of the source's (the
+    // tables are locked: nothing else takes one meanwhile).
     for continuation in &continuations {
         db::post::import_continuation(
             &mut *writing,
@@ -159,28 +213,25 @@ pub async fn run(
         counts.continuation_posts += 1;
     }
 
-    let mut after = (0, 0);
-    loop {
-        let votes = db::original::votes_after(&mut reading, after, VOTE_BATCH).await?;
-        let Some(&last) = votes.last() else { break };
-        after = last;
-        counts.votes_read += votes.len() as u64;
-        // Merged accounts vote as the one they became; a post both voted on counts once.
-        let mut seen = HashSet::new();
-        let (voters, posts): (Vec<i64>, Vec<i64>) = votes
-            .iter()
-            .map(|&(user, post)| (owner_of.get(&user).copied().unwrap_or(user), post))
-            .filter(|pair| seen.insert(*pair))
-            .unzip();
-        counts.votes_collapsed += (votes.len() - voters.len()) as u64;
-        let imported = db::vote::import(&mut writing, &voters, &posts).await?;
-        counts.votes_imported += imported;
-        counts.votes_already_there += voters.len() as u64 - imported;
-    }
+    import_votes(
+        &mut reading,
+        &mut writing,
+        &owner_of,
+        &live_users,
+        &new_posts,
+        &mut counts,
+    )
+    .await?;
     if counts.votes_collapsed > 0 {
         report.push(format!(
             "{} votes of merged accounts on posts the surviving account had also voted on counted once",
             counts.votes_collapsed
+        ));
+    }
+    if counts.votes_skipped > 0 {
+        report.push(format!(
+            "{} votes left as they are here: their account and their post were both imported by an earlier run (a vote withdrawn here since is not cast again), or one of them was deleted here since",
+            counts.votes_skipped
         ));
     }
     if counts.phone_numbers_left_out > 0 {
@@ -189,11 +240,13 @@ pub async fn run(
             counts.phone_numbers_left_out
         ));
     }
+    let source_users = users.iter().map(|u| u.id).max().unwrap_or(0);
+    let source_posts = after;
     reading.rollback().await?;
     if options.dry_run {
         writing.rollback().await?;
     } else {
-        db::move_sequences_past_ids(&mut writing).await?;
+        db::move_sequences_past_ids(&mut writing, source_users, source_posts).await?;
         writing.commit().await?;
     }
     Ok(Outcome {
@@ -201,6 +254,62 @@ pub async fn run(
         counts,
         elapsed: started.elapsed(),
     })
+}
+
+/// Copies the votes that involve an account or a post this run brought over; merged accounts
+/// vote as the one they became, and a post both voted on counts once.
+async fn import_votes(
+    reading: &mut PgConnection,
+    writing: &mut PgConnection,
+    owner_of: &HashMap<i64, i64>,
+    live_users: &HashSet<i64>,
+    new_posts: &HashSet<i64>,
+    counts: &mut Counts,
+) -> Result<(), Refusal> {
+    let mut after = (0, 0);
+    loop {
+        let votes = db::original::votes_after(reading, after, VOTE_BATCH).await?;
+        let Some(&last) = votes.last() else { break };
+        after = last;
+        counts.votes_read += votes.len() as u64;
+        let mut seen = HashSet::new();
+        let mut pairs = Vec::with_capacity(votes.len());
+        for &(user, post) in &votes {
+            let voter = owner_of.get(&user).copied().unwrap_or(user);
+            let is_new = new_posts.contains(&post) || counts.new_user_ids.contains(&user);
+            if !is_new || !live_users.contains(&voter) {
+                counts.votes_skipped += 1;
+            } else if !seen.insert((voter, post)) {
+                counts.votes_collapsed += 1;
+            } else {
+                pairs.push((voter, post));
+            }
+        }
+        // A vote on a post imported earlier and deleted here since has nothing to count on.
+        let old_posts: Vec<i64> = pairs
+            .iter()
+            .map(|&(_, post)| post)
+            .filter(|post| !new_posts.contains(post))
+            .collect();
+        let live_old: HashSet<i64> = db::post::existing(&mut *writing, &old_posts)
+            .await?
+            .into_iter()
+            .collect();
+        let (voters, posts): (Vec<i64>, Vec<i64>) = pairs
+            .into_iter()
+            .filter(|(_, post)| {
+                let is_live = new_posts.contains(post) || live_old.contains(post);
+                if !is_live {
+                    counts.votes_skipped += 1;
+                }
+                is_live
+            })
+            .unzip();
+        let imported = db::vote::import(writing, &voters, &posts).await?;
+        counts.votes_imported += imported;
+        counts.votes_already_there += voters.len() as u64 - imported;
+    }
+    Ok(())
 }
 
 /// An account as it will be stored.
@@ -215,14 +324,15 @@ struct Account {
 /// when an e-mail cannot be stored, or when e-mails differ only in case and merging was not
 /// chosen.
 fn plan_users(
-    users: &[SourceUser],
+    users: &[&SourceUser],
+    lowered: &HashMap<i64, String>,
     options: Options,
     report: &mut Vec<String>,
     counts: &mut Counts,
 ) -> Result<(Vec<Account>, HashMap<i64, i64>), Refusal> {
     let mut refusals = Vec::new();
     let mut merged_into = HashMap::new();
-    for group in rules::case_duplicates(users) {
+    for group in rules::case_duplicates(users, lowered) {
         let kept = group[0];
         let others: Vec<String> = group[1..]
             .iter()
@@ -248,7 +358,8 @@ fn plan_users(
         }
     }
     let mut accounts = Vec::new();
-    for user in users {
+    for &user in users {
+        counts.new_user_ids.insert(user.id);
         if merged_into.contains_key(&user.id) {
             counts.users_merged += 1;
             continue;
@@ -276,19 +387,24 @@ fn plan_users(
     }
 }
 
-/// Refuses when Postboard already has an account under one of the ids with another e-mail, or
-/// one of the e-mails under another id (accounts made here, not by an earlier import).
-async fn check_target(conn: &mut PgConnection, accounts: &[Account]) -> Result<(), Refusal> {
+/// Refuses when an account made in Postboard (not by an earlier import) holds one of the ids or,
+/// without regard to case, one of the e-mails: the import keeps ids, so it cannot bring that
+/// user over.
+async fn check_target(
+    conn: &mut PgConnection,
+    accounts: &[Account],
+    lowered: &HashMap<i64, String>,
+) -> Result<(), Refusal> {
     let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
-    let emails: Vec<String> = accounts.iter().map(|a| a.email.to_lowercase()).collect();
-    let wanted: HashMap<i64, String> = ids.iter().copied().zip(emails.iter().cloned()).collect();
+    let emails: Vec<String> = accounts
+        .iter()
+        .filter_map(|a| lowered.get(&a.id).cloned())
+        .collect();
     let mut refusals = Vec::new();
     for (id, email) in db::user::matching(&mut *conn, &ids, &emails).await? {
-        if wanted.get(&id) != Some(&email) {
-            refusals.push(format!(
-                "Postboard already has user {id} ({email}), which the import would collide with (another e-mail under that id, or that e-mail under another id): import into an empty database"
-            ));
-        }
+        refusals.push(format!(
+            "Postboard already has user {id} ({email}), made there, which a user of the source would collide with (the same id, or the same e-mail): the import keeps ids and e-mails, so it cannot bring that user over; delete or rename one of the two first"
+        ));
     }
     if refusals.is_empty() {
         Ok(())
@@ -308,7 +424,15 @@ struct Continuation {
 /// What every batch of posts is written with.
 struct Batch<'a> {
     owner_of: &'a HashMap<i64, i64>,
+    /// The accounts that exist here (an imported one may have been deleted since).
+    live_users: &'a HashSet<i64>,
     options: Options,
+}
+
+/// What a batch wrote: the posts' ids, and the continuations still to write.
+struct Written {
+    ids: Vec<i64>,
+    continuations: Vec<Continuation>,
 }
 
 impl Batch<'_> {
@@ -323,10 +447,36 @@ impl Batch<'_> {
         report: &mut Vec<String>,
         refusals: &mut Vec<String>,
         counts: &mut Counts,
-    ) -> Result<Vec<Continuation>, Refusal> {
+    ) -> Result<Written, Refusal> {
+        let owner = |post: &SourcePost| {
+            self.owner_of
+                .get(&post.owner_id)
+                .copied()
+                .unwrap_or(post.owner_id)
+        };
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        let taken: HashSet<i64> = db::post::existing(&mut *conn, &ids)
+            .await?
+            .into_iter()
+            .collect();
         let mut firsts = Vec::with_capacity(posts.len());
         let mut continued = HashMap::new();
         for post in posts {
+            if taken.contains(&post.id) {
+                refusals.push(format!(
+                    "post {}: its id is taken here by a post made in Postboard: the import keeps ids, so it cannot bring it over; delete one of the two first",
+                    post.id
+                ));
+                continue;
+            }
+            if !self.live_users.contains(&owner(post)) {
+                report.push(format!(
+                    "post {}: not brought over, its author's account was deleted here since an earlier import",
+                    post.id
+                ));
+                counts.posts_skipped += 1;
+                continue;
+            }
             match rules::post(post, self.options.split_long_posts, report) {
                 Ok(mut rows) => {
                     let first = rows.remove(0);
@@ -339,14 +489,11 @@ impl Batch<'_> {
             }
         }
         if !refusals.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Written {
+                ids: Vec::new(),
+                continuations: Vec::new(),
+            });
         }
-        let owner = |post: &SourcePost| {
-            self.owner_of
-                .get(&post.owner_id)
-                .copied()
-                .unwrap_or(post.owner_id)
-        };
         let inserted = db::post::import(
             &mut *conn,
             &firsts.iter().map(|(p, _)| p.id).collect::<Vec<_>>(),
@@ -363,14 +510,10 @@ impl Batch<'_> {
             &firsts.iter().map(|(p, _)| owner(p)).collect::<Vec<_>>(),
         )
         .await?;
+        db::imported_row::record(&mut *conn, "post", &inserted, &inserted).await?;
         counts.posts_imported += inserted.len() as u64;
-        counts.posts_already_there += (firsts.len() - inserted.len()) as u64;
-        let inserted: HashSet<i64> = inserted.into_iter().collect();
         let mut continuations = Vec::new();
         for (post, _) in &firsts {
-            if !inserted.contains(&post.id) {
-                continue;
-            }
             for row in continued.remove(&post.id).unwrap_or_default() {
                 continuations.push(Continuation {
                     row,
@@ -380,6 +523,9 @@ impl Batch<'_> {
                 });
             }
         }
-        Ok(continuations)
+        Ok(Written {
+            ids: inserted,
+            continuations,
+        })
     }
 }

@@ -14,8 +14,13 @@ pub const NO_CONTENT: &str = "(no content)";
 /// (`HashKind::Unusable`), until `server set-password` gives it one.
 pub const NO_PASSWORD: &str = "!imported without a password";
 
-/// The shortest and longest e-mail the `users` table can hold (`users_email_length`).
-const STORABLE_EMAIL: std::ops::RangeInclusive<usize> = 3..=320;
+/// The shortest e-mail the `users` table holds (`users_email_length`), and the longest a login
+/// accepts (`LoginName`): an account with a longer one could never log in.
+const STORABLE_EMAIL: std::ops::RangeInclusive<usize> = 3..=Email::MAX_LEN;
+
+/// The bcrypt costs accepted: passlib's default is 12; a much higher one would tie up a hashing
+/// thread for seconds at every login attempt.
+const BCRYPT_COSTS: std::ops::RangeInclusive<u32> = 4..=14;
 
 /// A user of the original app, as read.
 #[derive(Debug, Clone)]
@@ -54,7 +59,7 @@ pub fn email(user: &SourceUser, report: &mut Vec<String>) -> Result<String, Stri
     let trimmed = user.email.trim();
     if !STORABLE_EMAIL.contains(&chars(trimmed)) {
         return Err(format!(
-            "user {}: the e-mail {:?} has {} characters; Postboard stores 3 to 320: correct it in the source",
+            "user {}: the e-mail {:?} has {} characters; Postboard's logins take 3 to 254: correct it in the source",
             user.id,
             user.email,
             chars(trimmed)
@@ -78,33 +83,47 @@ pub fn email(user: &SourceUser, report: &mut Vec<String>) -> Result<String, Stri
 /// The hash to store: the original's bcrypt hash as it is (verified as bcrypt, replaced by
 /// argon2id at the first login), or `NO_PASSWORD`.
 pub fn password_hash(user: &SourceUser, email: &str, report: &mut Vec<String>) -> String {
-    use crate::server::auth::password::HashKind;
-    match HashKind::of(&user.password) {
-        HashKind::Bcrypt | HashKind::Argon2id => user.password.clone(),
-        HashKind::Unusable => {
-            let what = if user.password.is_empty() {
-                "had an empty password"
-            } else {
-                "had a password hash that is not bcrypt"
-            };
-            report.push(format!(
-                "user {} ({email}): {what}; they cannot log in until an operator runs `server set-password --email {email}`",
-                user.id
-            ));
-            NO_PASSWORD.to_owned()
+    if let Some(cost) = bcrypt_cost(&user.password) {
+        if BCRYPT_COSTS.contains(&cost) {
+            return user.password.clone();
         }
     }
+    let what = if user.password.is_empty() {
+        "had an empty password".to_owned()
+    } else {
+        format!(
+            "had a password hash that is not a bcrypt hash of cost {} to {}",
+            BCRYPT_COSTS.start(),
+            BCRYPT_COSTS.end()
+        )
+    };
+    report.push(format!(
+        "user {} ({email}): {what}; they cannot log in until an operator runs `server set-password --email {email}`",
+        user.id
+    ));
+    NO_PASSWORD.to_owned()
+}
+
+/// The cost of a well-formed bcrypt hash (`$2b$12$` and 53 characters of salt and hash).
+fn bcrypt_cost(hash: &str) -> Option<u32> {
+    use crate::server::auth::password::HashKind;
+    if HashKind::of(hash) != HashKind::Bcrypt || hash.len() != 60 {
+        return None;
+    }
+    hash.get(4..6)?.parse().ok()
 }
 
 /// The accounts whose e-mails are equal without regard to case (Postboard's uniqueness), each
-/// group oldest first; groups of one are left out.
-pub fn case_duplicates(users: &[SourceUser]) -> Vec<Vec<&SourceUser>> {
-    let mut groups: HashMap<String, Vec<&SourceUser>> = HashMap::new();
-    for user in users {
-        groups
-            .entry(user.email.trim().to_lowercase())
-            .or_default()
-            .push(user);
+/// group oldest first; groups of one are left out. `lowered` holds each user's e-mail as the
+/// database lowers it (by id).
+pub fn case_duplicates<'a>(
+    users: &[&'a SourceUser],
+    lowered: &HashMap<i64, String>,
+) -> Vec<Vec<&'a SourceUser>> {
+    let mut groups: HashMap<&str, Vec<&SourceUser>> = HashMap::new();
+    for &user in users {
+        let key = lowered.get(&user.id).map_or("", String::as_str);
+        groups.entry(key).or_default().push(user);
     }
     let mut duplicates: Vec<Vec<&SourceUser>> = groups
         .into_values()
@@ -130,7 +149,13 @@ fn title(post: &SourcePost, report: &mut Vec<String>) -> (String, Option<String>
         return (UNTITLED.to_owned(), None);
     }
     if chars(trimmed) <= Title::MAX_LEN {
-        return (post.title.clone(), None);
+        if trimmed != post.title {
+            report.push(format!(
+                "post {}: title stored without its surrounding whitespace",
+                post.id
+            ));
+        }
+        return (trimmed.to_owned(), None);
     }
     // Cut at the last space that leaves room for the ellipsis, or mid-word if there is none.
     let head: String = trimmed.chars().take(Title::MAX_LEN - 1).collect();
@@ -279,12 +304,37 @@ mod tests {
             user(1, "ann@x.org", "h"),
             user(2, "bob@x.org", "h"),
         ];
-        let groups = case_duplicates(&users);
+        let lowered: HashMap<i64, String> = users
+            .iter()
+            .map(|u| (u.id, u.email.to_lowercase()))
+            .collect();
+        let groups = case_duplicates(&users.iter().collect::<Vec<_>>(), &lowered);
         assert_eq!(groups.len(), 1);
         assert_eq!(
             groups[0].iter().map(|u| u.id).collect::<Vec<_>>(),
             vec![1, 3]
         );
+    }
+
+    #[test]
+    fn only_bcrypt_hashes_of_a_sane_cost_are_kept() {
+        let passlib = "$2b$12$csoXQTRxK9XRB9G9av62XewWCxqSixEUXhDMq/WX/tU0cgJXHK5Lm";
+        let mut report = Vec::new();
+        assert_eq!(
+            password_hash(&user(1, "a@b.co", passlib), "a@b.co", &mut report),
+            passlib
+        );
+        let slow = passlib.replace("$12$", "$31$");
+        assert_eq!(
+            password_hash(&user(2, "a@b.co", &slow), "a@b.co", &mut report),
+            NO_PASSWORD
+        );
+        let argon = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+        assert_eq!(
+            password_hash(&user(3, "a@b.co", argon), "a@b.co", &mut report),
+            NO_PASSWORD
+        );
+        assert_eq!(report.len(), 2);
     }
 
     #[test]
