@@ -77,7 +77,11 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
 /// their causes (a database error's own message), go to standard error; the report to standard
 /// output.
 pub async fn run(command: Command) -> Result<(), String> {
-    let warnings = crate::telemetry::subscriber(crate::telemetry::LogFormat::Text, std::io::stderr);
+    let warnings = crate::telemetry::subscriber(
+        crate::telemetry::LogFormat::Text,
+        crate::telemetry::COMMAND_FILTER,
+        std::io::stderr,
+    );
     let _ = tracing::subscriber::set_global_default(warnings);
     match command {
         Command::Serve => Err("the server is started by main".to_owned()),

@@ -32,13 +32,25 @@ impl LogFormat {
     }
 }
 
-/// The subscriber, writing to `writer` (standard output in the binary, a buffer in tests).
-pub fn subscriber<W>(format: LogFormat, writer: W) -> Box<dyn Subscriber + Send + Sync>
+/// What the server logs unless `RUST_LOG` says otherwise.
+pub const SERVER_FILTER: &str = "info,sqlx=warn,tower_http=info";
+
+/// What the binary's other commands log unless `RUST_LOG` says otherwise: errors (with their
+/// causes) and warnings, but not sqlx's notes on the import's long bulk statements.
+pub const COMMAND_FILTER: &str = "warn,sqlx=error";
+
+/// The subscriber, writing to `writer` (standard output in the binary, a buffer in tests), with
+/// `default_filter` when `RUST_LOG` is unset.
+pub fn subscriber<W>(
+    format: LogFormat,
+    default_filter: &str,
+    writer: W,
+) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = fmt()
         .with_env_filter(filter)
         .with_target(false)
@@ -59,6 +71,6 @@ where
 pub fn init() -> Result<(), String> {
     let format = LogFormat::parse(std::env::var("LOG_FORMAT").ok().as_deref())?;
     // Also forwards the `log` records of dependencies that use it.
-    let _ = subscriber(format, std::io::stdout).try_init();
+    let _ = subscriber(format, SERVER_FILTER, std::io::stdout).try_init();
     Ok(())
 }

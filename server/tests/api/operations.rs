@@ -257,10 +257,11 @@ fn captured_logs() -> &'static Captured {
     LOGS.get_or_init(|| {
         let captured = Captured::default();
         let writer = captured.clone();
-        let subscriber =
-            server::telemetry::subscriber(server::telemetry::LogFormat::Json, move || {
-                writer.clone()
-            });
+        let subscriber = server::telemetry::subscriber(
+            server::telemetry::LogFormat::Json,
+            server::telemetry::SERVER_FILTER,
+            move || writer.clone(),
+        );
         tracing::subscriber::set_global_default(subscriber)
             .expect("nothing else in the tests installs a global subscriber");
         captured
