@@ -82,7 +82,8 @@ pub async fn run(command: Command) -> Result<(), String> {
         crate::telemetry::COMMAND_FILTER,
         std::io::stderr,
     );
-    let _ = tracing::subscriber::set_global_default(warnings);
+    // Also forwards the `log` records of dependencies that use it.
+    let _ = tracing_subscriber::util::SubscriberInitExt::try_init(warnings);
     match command {
         Command::Serve => Err("the server is started by main".to_owned()),
         Command::Help => {

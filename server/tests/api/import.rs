@@ -276,12 +276,23 @@ async fn the_original_apps_data_is_imported_with_ids_owners_dates_votes_and_pass
         .execute(
             "delete from posts where id = 6;
              insert into users (id, email, password) values (7, 'fred@example.com', '');
-             insert into posts (id, title, content, owner_id) values (9, 'new', 'c', 7);
+             insert into posts (id, title, content, owner_id) values (9, 'new', 'c', 7),
+                                                                    (10, 'by carol', 'c', 5);
              insert into votes (user_id, post_id) values (7, 1), (2, 9), (2, 4);",
         )
         .await
         .unwrap();
+    // Carol deletes her account here; her new post in the source has nowhere to go.
+    sqlx::query("delete from users where id = 5")
+        .execute(&pool)
+        .await
+        .unwrap();
     let third = import::run(&mut source, &pool, both).await.unwrap();
+    assert!(
+        has_line(&third.report, "post 10: not brought over"),
+        "{:?}",
+        third.report
+    );
     let c = &third.counts;
     assert_eq!(
         (c.users_imported, c.posts_imported, c.votes_imported),
@@ -295,6 +306,10 @@ async fn the_original_apps_data_is_imported_with_ids_owners_dates_votes_and_pass
         count(&pool, "select votes::bigint from posts where id = 4").await,
         1
     );
+    // Nothing is tried twice: a fourth run finds every post in its ledger.
+    let fourth = import::run(&mut source, &pool, both).await.unwrap();
+    assert_eq!(fourth.counts.posts_already_there, fourth.counts.posts_read);
+    assert_eq!(fourth.counts.posts_skipped, 0);
 }
 
 /// A token of bob's, who owns post 2.

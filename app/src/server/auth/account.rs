@@ -96,7 +96,8 @@ pub async fn login(
             let lookup = db::user::find_credentials(&state.pool, name.as_str());
             let again = verify_password(state, client, name, password, lookup).await?;
             let checked = Some(again.password_hash.as_str());
-            session::start(state, again.user_id, user_agent, checked, None).await?
+            let token = session::start(state, again.user_id, user_agent, checked, None).await?;
+            return Ok((again.user_id, token));
         }
         other => other?,
     };

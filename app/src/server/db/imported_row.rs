@@ -5,9 +5,10 @@ use sqlx::PgConnection;
 
 use crate::error::AppError;
 
-/// Every row of `kind` ('user' or 'post') imported so far, as `(source id, id here)`.
+/// Every row of `kind` ('user' or 'post') an earlier import dealt with, as `(source id, id
+/// here)`; the id is none for a post it left out.
 #[tracing::instrument(skip(conn))]
-pub async fn all(conn: &mut PgConnection, kind: &str) -> Result<Vec<(i64, i64)>, AppError> {
+pub async fn all(conn: &mut PgConnection, kind: &str) -> Result<Vec<(i64, Option<i64>)>, AppError> {
     let rows = sqlx::query!(
         "select source_id, target_id from imported_rows where kind = $1",
         kind
@@ -20,13 +21,14 @@ pub async fn all(conn: &mut PgConnection, kind: &str) -> Result<Vec<(i64, i64)>,
         .collect())
 }
 
-/// Records rows of `kind` as imported (same transaction as the rows themselves).
+/// Records rows of `kind` as dealt with (same transaction as the rows themselves); a target id
+/// of none records a post left out.
 #[tracing::instrument(skip(conn, source_ids, target_ids), fields(count = source_ids.len()))]
 pub async fn record(
     conn: &mut PgConnection,
     kind: &str,
     source_ids: &[i64],
-    target_ids: &[i64],
+    target_ids: &[Option<i64>],
 ) -> Result<(), AppError> {
     sqlx::query!(
         r#"insert into imported_rows (kind, source_id, target_id)
@@ -34,7 +36,7 @@ pub async fn record(
            on conflict on constraint imported_rows_pkey do nothing"#,
         kind,
         source_ids,
-        target_ids
+        target_ids as &[Option<i64>]
     )
     .execute(&mut *conn)
     .await?;

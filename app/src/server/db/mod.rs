@@ -39,11 +39,11 @@ pub async fn try_lock_job(
     Ok(is_locked)
 }
 
-/// Locks `users`, `posts` and `votes` against writes until the transaction ends (reads go on):
-/// the import checks which ids are free and then takes them, which a sign-up or a new post in
-/// between must not race.
+/// Locks `users` and `posts` against writes until the transaction ends (reads go on): the
+/// import checks which ids are free and then takes them, which a sign-up or a new post in
+/// between must not race. (A vote needs its user and post, so votes need no lock of their own.)
 pub async fn lock_for_import(conn: &mut sqlx::PgConnection) -> Result<(), crate::error::AppError> {
-    sqlx::query!("lock table users, posts, votes in share row exclusive mode")
+    sqlx::query!("lock table users, posts in share row exclusive mode")
         .execute(conn)
         .await?;
     Ok(())

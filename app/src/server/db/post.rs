@@ -415,9 +415,9 @@ pub async fn existing(executor: impl PgExecutor<'_>, ids: &[i64]) -> Result<Vec<
 }
 
 /// Inserts the continuation of an imported post whose content was too long (the import, with
-/// `--split-long-posts`): the same owner, date and visibility, and the id after the highest
-/// there is (the identity sequence has not moved past the imported ids yet, and the import
-/// writes these after every post of the source).
+/// `--split-long-posts`): the same owner, date and visibility, and an id after every id there
+/// is, every id of the source (`source_max_id`: a later run may bring one over) and every id the
+/// sequence has handed out (a deleted post's).
 #[tracing::instrument(skip_all)]
 pub async fn import_continuation(
     executor: impl PgExecutor<'_>,
@@ -426,16 +426,21 @@ pub async fn import_continuation(
     published: bool,
     created_at: chrono::DateTime<chrono::Utc>,
     owner_id: i64,
+    source_max_id: i64,
 ) -> Result<(), AppError> {
     sqlx::query!(
         r#"insert into posts (id, title, content, published, created_at, updated_at, owner_id)
            overriding system value
-           select coalesce(max(id), 0) + 1, $1, $2, $3, $4, $4, $5 from posts"#,
+           select greatest(max(id), $6,
+                           pg_sequence_last_value(pg_get_serial_sequence('posts', 'id')::regclass), 0) + 1,
+                  $1, $2, $3, $4, $4, $5
+           from posts"#,
         title,
         content,
         published,
         created_at,
-        owner_id
+        owner_id,
+        source_max_id
     )
     .execute(executor)
     .await?;

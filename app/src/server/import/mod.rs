@@ -2,8 +2,8 @@
 //! Postboard, keeping ids, owners, dates and vote counts (#18). The source is read in one
 //! read-only, repeatable-read transaction; everything is written in one transaction on
 //! Postboard's database, so an import that cannot keep its rules (`rules`) stops with nothing
-//! written. Running it again adds only what is new: rows whose id is already there are left as
-//! they are. A dry run does the same work and rolls it back.
+//! written. Running it again adds only what is new: a ledger (`imported_rows`) says what earlier
+//! runs dealt with. A dry run does the same work and rolls it back.
 
 pub mod rules;
 
@@ -112,13 +112,18 @@ pub async fn run(
     counts.users_read = users.len() as u64;
 
     let mut writing = target.begin().await?;
-    // No sign-up or new post may take an id between the checks below and the inserts.
-    db::lock_for_import(&mut writing).await?;
+    // No sign-up or new post may take an id between the checks below and the inserts (a dry
+    // run writes nothing that stays, and does not hold writes up).
+    if !options.dry_run {
+        db::lock_for_import(&mut writing).await?;
+    }
     // What an earlier run brought over is left as it is, even if deleted here since.
     let mut owner_of: HashMap<i64, i64> = db::imported_row::all(&mut writing, "user")
         .await?
         .into_iter()
+        .filter_map(|(source_id, target_id)| Some((source_id, target_id?)))
         .collect();
+    let earlier_accounts: HashSet<i64> = owner_of.values().copied().collect();
     let imported_posts: HashSet<i64> = db::imported_row::all(&mut writing, "post")
         .await?
         .into_iter()
@@ -142,7 +147,7 @@ pub async fn run(
     // Users first: their rules can refuse the whole import before anything is written.
     let (accounts, merged_into) =
         plan_users(&new_users, &lowered, options, &mut report, &mut counts)?;
-    check_target(&mut writing, &accounts, &lowered).await?;
+    check_target(&mut writing, &accounts, &lowered, &earlier_accounts).await?;
     for chunk in accounts.chunks(10_000) {
         let ids: Vec<i64> = chunk.iter().map(|a| a.id).collect();
         let emails: Vec<String> = chunk.iter().map(|a| a.email.clone()).collect();
@@ -150,9 +155,11 @@ pub async fn run(
         let dates: Vec<_> = chunk.iter().map(|a| a.created_at).collect();
         counts.users_imported +=
             db::user::import(&mut *writing, &ids, &emails, &hashes, &dates).await?;
-        db::imported_row::record(&mut writing, "user", &ids, &ids).await?;
+        let targets: Vec<Option<i64>> = ids.iter().copied().map(Some).collect();
+        db::imported_row::record(&mut writing, "user", &ids, &targets).await?;
     }
-    let (merged, kept): (Vec<i64>, Vec<i64>) = merged_into.iter().map(|(m, k)| (*m, *k)).unzip();
+    let (merged, kept): (Vec<i64>, Vec<Option<i64>>) =
+        merged_into.iter().map(|(m, k)| (*m, Some(*k))).unzip();
     db::imported_row::record(&mut writing, "user", &merged, &kept).await?;
     owner_of.extend(accounts.iter().map(|a| (a.id, a.id)));
     owner_of.extend(merged_into);
@@ -208,6 +215,7 @@ pub async fn run(
             continuation.published,
             continuation.created_at,
             continuation.owner_id,
+            after,
         )
         .await?;
         counts.continuation_posts += 1;
@@ -387,13 +395,15 @@ fn plan_users(
     }
 }
 
-/// Refuses when an account made in Postboard (not by an earlier import) holds one of the ids or,
-/// without regard to case, one of the e-mails: the import keeps ids, so it cannot bring that
-/// user over.
+/// Refuses when an account holds one of the ids or, without regard to case, one of the e-mails:
+/// one made in Postboard (the import keeps ids and e-mails, so it cannot bring that user over),
+/// or one an earlier import brought over (`earlier`: a new user of the source whose e-mail
+/// differs from it only in case).
 async fn check_target(
     conn: &mut PgConnection,
     accounts: &[Account],
     lowered: &HashMap<i64, String>,
+    earlier: &HashSet<i64>,
 ) -> Result<(), Refusal> {
     let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
     let emails: Vec<String> = accounts
@@ -402,9 +412,15 @@ async fn check_target(
         .collect();
     let mut refusals = Vec::new();
     for (id, email) in db::user::matching(&mut *conn, &ids, &emails).await? {
-        refusals.push(format!(
-            "Postboard already has user {id} ({email}), made there, which a user of the source would collide with (the same id, or the same e-mail): the import keeps ids and e-mails, so it cannot bring that user over; delete or rename one of the two first"
-        ));
+        refusals.push(if earlier.contains(&id) {
+            format!(
+                "user {id} ({email}), brought over by an earlier import, has the e-mail of a new user of the source without regard to case: change one of the two in the source"
+            )
+        } else {
+            format!(
+                "Postboard already has user {id} ({email}), made there, which a user of the source would collide with (the same id, or the same e-mail): the import keeps ids and e-mails, so it cannot bring that user over; delete or rename one of the two first"
+            )
+        });
     }
     if refusals.is_empty() {
         Ok(())
@@ -461,6 +477,7 @@ impl Batch<'_> {
             .collect();
         let mut firsts = Vec::with_capacity(posts.len());
         let mut continued = HashMap::new();
+        let mut left_out = Vec::new();
         for post in posts {
             if taken.contains(&post.id) {
                 refusals.push(format!(
@@ -475,6 +492,7 @@ impl Batch<'_> {
                     post.id
                 ));
                 counts.posts_skipped += 1;
+                left_out.push(post.id);
                 continue;
             }
             match rules::post(post, self.options.split_long_posts, report) {
@@ -510,7 +528,11 @@ impl Batch<'_> {
             &firsts.iter().map(|(p, _)| owner(p)).collect::<Vec<_>>(),
         )
         .await?;
-        db::imported_row::record(&mut *conn, "post", &inserted, &inserted).await?;
+        let targets: Vec<Option<i64>> = inserted.iter().copied().map(Some).collect();
+        db::imported_row::record(&mut *conn, "post", &inserted, &targets).await?;
+        // Left out for good: a later run must not try again (its id may be taken by then).
+        db::imported_row::record(&mut *conn, "post", &left_out, &vec![None; left_out.len()])
+            .await?;
         counts.posts_imported += inserted.len() as u64;
         let mut continuations = Vec::new();
         for (post, _) in &firsts {
