@@ -249,10 +249,12 @@ mod ssr {
             let unavailable = match &error {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
                 // SQLSTATE class 08 (connection exception) and 57P (admin shutdown, crash
-                // shutdown, cannot connect now: the database is stopping or starting).
-                sqlx::Error::Database(database) => database
-                    .code()
-                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                // shutdown, cannot connect now: the database is stopping or starting), and
+                // 57014: a statement that ran past DATABASE_STATEMENT_TIMEOUT_MS (the server is
+                // too busy for it now; it holds its connection no longer).
+                sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+                    code.starts_with("08") || code.starts_with("57P") || code == "57014"
+                }),
                 _ => false,
             };
             if unavailable {

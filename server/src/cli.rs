@@ -112,7 +112,10 @@ async fn target() -> Result<PgPool, String> {
         .ok()
         .filter(|url| !url.trim().is_empty())
         .map(Secret::new);
-    crate::startup::migrate(&pool, migration_url.as_ref()).await?;
+    let direct = migration_url
+        .as_ref()
+        .map(|url| (url, "DATABASE_MIGRATION_URL"));
+    crate::startup::migrate(&pool, direct).await?;
     Ok(pool)
 }
 

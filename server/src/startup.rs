@@ -50,27 +50,42 @@ pub async fn connect(config: &Config) -> Result<PgPool, String> {
         .max_connections(config.database_max_connections)
         .acquire_timeout(config.database_acquire_timeout)
         .test_before_acquire(false)
-        .connect_with(db::session_options(options))
+        .connect_with(with_statement_timeout(
+            db::session_options(options),
+            config.database_statement_timeout,
+        ))
         .await
         .map_err(|error| format!("cannot connect to the database at DATABASE_URL: {error}"))?;
-    migrate(&pool, config.database_migration_url.as_ref()).await?;
+    // Over a connection of their own, where no statement timeout cuts a long migration short.
+    let direct = match &config.database_migration_url {
+        Some(url) => (url, "DATABASE_MIGRATION_URL"),
+        None => (&config.database_url, "DATABASE_URL"),
+    };
+    migrate(&pool, Some(direct)).await?;
     Ok(pool)
 }
 
-/// Applies pending migrations: over `pool`, or over a direct connection to `migration_url`
-/// (`DATABASE_MIGRATION_URL`) when `pool` goes through a pooler.
-pub async fn migrate(pool: &PgPool, migration_url: Option<&Secret>) -> Result<(), String> {
-    match migration_url {
+/// `options` with every statement cancelled after `timeout` (none when it is zero).
+fn with_statement_timeout(options: PgConnectOptions, timeout: Duration) -> PgConnectOptions {
+    if timeout.is_zero() {
+        options
+    } else {
+        options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))])
+    }
+}
+
+/// Applies pending migrations: over `pool`, or over a connection of their own to `direct` (a
+/// URL and the setting it came from, for messages): `DATABASE_MIGRATION_URL` when `pool` goes
+/// through a pooler, or `DATABASE_URL` without the pool's statement timeout.
+pub async fn migrate(pool: &PgPool, direct: Option<(&Secret, &str)>) -> Result<(), String> {
+    match direct {
         None => MIGRATOR.run(pool).await,
-        Some(url) => {
-            let options = PgConnectOptions::from_str(url.expose()).map_err(|error| {
-                format!("DATABASE_MIGRATION_URL is not a valid PostgreSQL URL: {error}")
-            })?;
+        Some((url, setting)) => {
+            let options = PgConnectOptions::from_str(url.expose())
+                .map_err(|error| format!("{setting} is not a valid PostgreSQL URL: {error}"))?;
             let mut direct = PgConnection::connect_with(&options)
                 .await
-                .map_err(|error| {
-                    format!("cannot connect to the database at DATABASE_MIGRATION_URL: {error}")
-                })?;
+                .map_err(|error| format!("cannot connect to the database at {setting}: {error}"))?;
             let applied = MIGRATOR.run(&mut direct).await;
             let _ = direct.close().await;
             applied

@@ -38,6 +38,8 @@ pub async fn run_once(state: &AppState) -> Result<Option<Deleted>, AppError> {
     if !db::try_lock_job(&mut tx, CLEANUP_LOCK).await? {
         return Ok(None);
     }
+    // A first round on a large backlog may take longer than a request's statement may.
+    db::lift_statement_timeout(&mut tx).await?;
     // Tokens before sessions: a session goes once its last token has.
     let deleted = Deleted {
         refresh_tokens: db::token::delete_spent(&mut *tx).await?,

@@ -66,6 +66,11 @@ pub struct Config {
     /// (`DATABASE_ACQUIRE_TIMEOUT_MS`, default 1000). With the database down, this is how long
     /// a request takes to fail.
     pub database_acquire_timeout: Duration,
+    /// Longest a single statement may run before Postgres cancels it and the request gets a
+    /// 503 (`DATABASE_STATEMENT_TIMEOUT_MS`, default 5000; 0 turns it off): one expensive read
+    /// cannot hold a pooled connection for long. Migrations and the periodic clean-up are not
+    /// bound by it.
+    pub database_statement_timeout: Duration,
     /// Login and sign-up attempts allowed per client address and minute
     /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 300; 0 turns the limit off).
     pub auth_requests_per_minute: u32,
@@ -198,6 +203,9 @@ impl Config {
                 "DATABASE_ACQUIRE_TIMEOUT_MS",
                 1000,
             )?),
+            database_statement_timeout: Duration::from_millis(
+                whole("DATABASE_STATEMENT_TIMEOUT_MS", 5000, 0)?.min(3_600_000),
+            ),
             auth_requests_per_minute: small(whole("AUTH_RATE_LIMIT_PER_MINUTE", 300, 0)?),
             auth_burst: small(number("AUTH_RATE_LIMIT_BURST", 100)?),
             login_max_failures: small(number("LOGIN_MAX_FAILURES", 10)?),

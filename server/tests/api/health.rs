@@ -162,3 +162,31 @@ async fn migrations_run_over_the_migration_url_when_one_is_given(pool: PgPool) {
     .unwrap();
     assert_eq!(tables, 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_statement_past_the_timeout_is_cancelled_and_answered_as_a_503(pool: PgPool) {
+    // Arrange: the binary's pool on the test's database, with a 100 ms statement timeout.
+    let test_db = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        test_db.get_username(),
+        test_db.get_host(),
+        test_db.get_port(),
+        test_db.get_database().unwrap_or_default()
+    );
+    let config = test_config(&[
+        ("DATABASE_URL", &url),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "100"),
+    ]);
+    let server_pool = server::startup::connect(&config).await.unwrap();
+    // Act: a statement that would take half a second.
+    let error = sqlx::query("select pg_sleep(0.5)")
+        .execute(&server_pool)
+        .await
+        .unwrap_err();
+    // Assert: cancelled, and a 503 for the client; a quick one still runs.
+    let error = app::AppError::from(error);
+    assert!(matches!(error, app::AppError::Unavailable), "{error:?}");
+    assert_eq!(error.status_code(), 503);
+    sqlx::query("select 1").execute(&server_pool).await.unwrap();
+}

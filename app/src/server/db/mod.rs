@@ -87,6 +87,17 @@ pub async fn lowercase(
     Ok(lowered)
 }
 
+/// Lifts `DATABASE_STATEMENT_TIMEOUT_MS` for the rest of the transaction (background work that
+/// no request waits for).
+pub async fn lift_statement_timeout(
+    conn: &mut sqlx::PgConnection,
+) -> Result<(), crate::error::AppError> {
+    sqlx::query!("set local statement_timeout = 0")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The name of the constraint a database error violated, if it is a constraint violation.
 pub(crate) fn violated_constraint(error: &sqlx::Error) -> Option<&str> {
     match error {
