@@ -244,18 +244,20 @@ pub async fn forget_untrusted_request_id(
     next.run(request).await
 }
 
-/// While the instance drains (SIGTERM), every answer says `Connection: close`: a proxy then
-/// stops reusing its keep-alive connections to this instance before the listener closes, so
-/// that it does not send a request on a connection just as the instance closes it (which it
-/// cannot retry for a POST); new connections are refused once the listener is gone, and those
-/// it retries on another instance.
+/// Once a draining instance's listener has closed, every answer says `Connection: close`: its
+/// client (a proxy) then opens a new connection, which the closed listener refuses, and it
+/// retries that on another instance. Before the listener closes (`SHUTDOWN_DELAY_SECONDS`) the
+/// proxy keeps reusing its connections: closing them then would make it open new ones, and one
+/// opened in the very instant the listener closes is reset after its request was sent, which a
+/// proxy cannot retry for a POST (end2end/many-instances saw it). Idle connections are left for
+/// the client to close (`connection::serve`).
 pub async fn close_while_draining(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    if state.is_draining() {
+    if state.is_closing() {
         response
             .headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));

@@ -331,9 +331,8 @@ pub async fn serve_on(
     let draining = state.clone();
     let shutdown = async move {
         shutdown.await;
-        // From here every answer closes its connection (the binary has already said so when
-        // SHUTDOWN_DELAY_SECONDS began).
-        draining.start_draining();
+        // The listener closes now: from here every answer closes its connection.
+        draining.start_closing();
     };
     connection::serve(listener, router(state), &config, shutdown).await;
 }

@@ -33,6 +33,8 @@ pub struct Shared {
     /// Set when shutdown begins (SIGTERM): `/readyz` then answers 503 while in-flight requests
     /// finish.
     draining: std::sync::atomic::AtomicBool,
+    /// Set once the listener has closed: every answer then closes its connection.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl Deref for AppState {
@@ -96,6 +98,7 @@ impl AppState {
             passwords: Passwords::start(),
             leptos_options,
             draining: std::sync::atomic::AtomicBool::new(false),
+            closing: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -108,5 +111,19 @@ impl AppState {
     /// Whether shutdown has begun.
     pub fn is_draining(&self) -> bool {
         self.draining.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Marks the listener as closed: from now on each answer closes its connection (a proxy
+    /// then opens a new one, which the closed listener refuses and it retries elsewhere).
+    /// Implies draining.
+    pub fn start_closing(&self) {
+        self.start_draining();
+        self.closing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the listener has closed.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -129,8 +129,12 @@ async fn readyz_answers_503_once_shutdown_begins_and_answers_close_their_connect
     let token = app.token_for("ann@example.com").await;
     let posts = app.get("/api/posts/", Some(&token)).await;
     assert_eq!(posts.status(), StatusCode::OK);
-    // Each answer asks the proxy not to reuse the connection: it opens a new one, which goes
-    // to another instance once this one stops listening.
+    // Until the listener closes, connections are kept (a proxy opening new ones could race
+    // the close); from then on each answer asks the client not to reuse its connection.
+    assert!(!posts.headers().contains_key("connection"));
+    app.state.start_closing();
+    let posts = app.get("/api/posts/", Some(&token)).await;
+    assert_eq!(posts.status(), StatusCode::OK);
     assert_eq!(posts.headers()["connection"], "close");
 }
 
