@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
-use crate::helpers::{test_config, TestApp};
+use crate::helpers::{database_url, test_config, TestApp};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn healthz_answers_while_the_process_is_up(pool: PgPool) {
@@ -19,14 +19,7 @@ async fn readyz_is_200_when_the_database_answers(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn the_servers_database_sessions_never_jit_compile_a_query(pool: PgPool) {
     // Arrange: the pool the binary opens, on the test's database.
-    let test_db = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        test_db.get_username(),
-        test_db.get_host(),
-        test_db.get_port(),
-        test_db.get_database().unwrap_or_default()
-    );
+    let url = database_url(&pool);
     let server_pool = server::startup::connect(&test_config(&[("DATABASE_URL", &url)]))
         .await
         .unwrap();
@@ -133,14 +126,7 @@ async fn every_answer_carries_a_request_id_that_only_a_trusted_proxy_may_choose(
 #[sqlx::test(migrations = false)]
 async fn migrations_run_over_the_migration_url_when_one_is_given(pool: PgPool) {
     // Arrange: an empty database, and the URLs the binary would get behind a pooler.
-    let test_db = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        test_db.get_username(),
-        test_db.get_host(),
-        test_db.get_port(),
-        test_db.get_database().unwrap_or_default()
-    );
+    let url = database_url(&pool);
     // Act: a migration URL nothing listens on, then the right one.
     let unreachable = test_config(&[
         ("DATABASE_URL", &url),
@@ -166,14 +152,7 @@ async fn migrations_run_over_the_migration_url_when_one_is_given(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations")]
 async fn a_statement_past_the_timeout_is_cancelled_and_answered_as_a_503(pool: PgPool) {
     // Arrange: the binary's pool on the test's database, with a 100 ms statement timeout.
-    let test_db = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        test_db.get_username(),
-        test_db.get_host(),
-        test_db.get_port(),
-        test_db.get_database().unwrap_or_default()
-    );
+    let url = database_url(&pool);
     let config = test_config(&[
         ("DATABASE_URL", &url),
         ("DATABASE_STATEMENT_TIMEOUT_MS", "100"),

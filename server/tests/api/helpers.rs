@@ -46,6 +46,18 @@ pub fn test_config(overrides: &[(&str, &str)]) -> Config {
     Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration")
 }
 
+/// The URL of the test's database, as the binary would be given it in `DATABASE_URL`.
+pub fn database_url(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    )
+}
+
 impl TestApp {
     /// Serves the app on 127.0.0.1 at an ephemeral port.
     pub async fn spawn(pool: PgPool) -> Self {
