@@ -3,6 +3,7 @@
 //! up in the browser's WASM.
 
 pub mod auth;
+pub mod budget;
 pub mod cleanup;
 pub mod config;
 pub mod db;

@@ -14,21 +14,15 @@
 //! window has passed.
 
 use std::net::{IpAddr, Ipv6Addr};
-use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sqlx::PgPool;
 
 use crate::error::AppError;
 use crate::model::LoginName;
+use crate::server::budget::{retry_after, LocalBudget};
 use crate::server::config::Config;
 use crate::server::db;
-
-/// Beyond this many remembered clients, governor's stale ones are dropped on the next check.
-const PRUNE_ABOVE: usize = 10_000;
 
 /// The spacing of an attacked account's login attempts, and the longest a client that has not
 /// failed for it waits for its turn.
@@ -144,21 +138,13 @@ fn counted_name(name: &LoginName) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Whole seconds to wait, at least one (a `Retry-After` of 0 would invite a retry at once).
-fn retry_after(seconds: f64) -> u64 {
-    // Saturating: a negative or huge value cannot wrap.
-    (seconds.ceil() as u64).max(1)
-}
-
 /// The limits. Their counts live in PostgreSQL (`db::login_failure`, `db::client_limit`), so
 /// every instance enforces the same limits and a restart forgets nothing; what is kept here is
 /// only an in-process copy of the per-client budget, checked first so that a flood from one
 /// client is shed without a database round trip. It has the same quota and sees at most the
 /// requests the shared one sees, so it is never looser than it.
 pub struct Throttle {
-    per_client: Option<DefaultKeyedRateLimiter<ClientKey>>,
-    /// When governor's map was last pruned (pruning walks it all).
-    last_pruned: Mutex<Instant>,
+    per_client: Option<LocalBudget>,
     /// The shared per-client budget: one attempt every `interval`, `burst` at once.
     client_budget: Option<(Duration, u32)>,
     max_failures: u32,
@@ -168,14 +154,15 @@ pub struct Throttle {
 impl Throttle {
     /// Limits as configured; a per-minute rate of 0 turns the per-client budget off.
     pub fn new(config: &Config) -> Self {
-        let rate = NonZeroU32::new(config.auth_requests_per_minute);
-        let burst = |rate: NonZeroU32| NonZeroU32::new(config.auth_burst).unwrap_or(rate);
+        let (rate, burst) = (config.auth_requests_per_minute, config.auth_burst);
         Self {
-            per_client: rate
-                .map(|rate| RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst(rate)))),
-            last_pruned: Mutex::new(Instant::now()),
-            client_budget: rate
-                .map(|rate| (Duration::from_secs(60) / rate.get(), burst(rate).get())),
+            per_client: LocalBudget::new(rate, burst),
+            client_budget: (rate > 0).then(|| {
+                (
+                    Duration::from_secs(60) / rate,
+                    if burst == 0 { rate } else { burst },
+                )
+            }),
             max_failures: config.login_max_failures,
             window: config.login_failure_window,
         }
@@ -188,17 +175,7 @@ impl Throttle {
         else {
             return Ok(());
         };
-        if limiter.len() > PRUNE_ABOVE {
-            // At most once a second: it walks the whole map.
-            if let Ok(mut last) = self.last_pruned.lock() {
-                if last.elapsed() >= Duration::from_secs(1) {
-                    *last = Instant::now();
-                    limiter.retain_recent();
-                }
-            }
-        }
-        if let Err(not_until) = limiter.check_key(&client) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+        if let Err(wait) = limiter.spend(client) {
             return Err(AppError::RateLimited {
                 retry_after: retry_after(wait.as_secs_f64()),
             });
