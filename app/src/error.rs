@@ -36,6 +36,8 @@ pub enum FieldErrorKind {
     UuidParsing,
     /// A number below its minimum.
     GreaterThanEqual,
+    /// A number above its maximum (a `skip` past the bound, where the cursor takes over).
+    LessThanEqual,
     /// A value outside the few that are allowed (a vote's `dir`).
     LiteralError,
     /// A body that is not valid JSON.

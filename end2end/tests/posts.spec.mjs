@@ -58,12 +58,28 @@ test('pages of the feed are links that keep the search', async ({ page, request 
   await expect(page.locator('.post-card')).toHaveCount(10);
   await expect(page.locator('.post-card').first()).toContainText(`${tag} number 12`);
   await page.getByRole('link', { name: 'Older →' }).click();
-  await expect(page).toHaveURL(new RegExp(`q=${tag}&page=2`));
+  // The next page starts after the last post seen (a cursor), not at an offset.
+  await expect(page).toHaveURL(new RegExp(`q=${tag}&before=\\d+$`));
   await expect(page.locator('.post-card')).toHaveCount(2);
   await expect(page.locator('.post-card').last()).toContainText(`${tag} number 1`);
+  await expect(page.getByRole('link', { name: 'Older →' })).toHaveCount(0);
+  // A post written meanwhile does not shift the page.
+  await apiPost(request, token, `${tag} number 13`);
   // The URL is the state: reloading shows the same page.
   await page.reload();
   await expect(page.locator('.post-card')).toHaveCount(2);
+  await expect(page.locator('.post-card').first()).toContainText(`${tag} number 2`);
+  await page.getByRole('link', { name: '← Newest' }).click();
+  await expect(page.locator('.post-card').first()).toContainText(`${tag} number 13`);
+});
+
+test('a short search says it looks through the newest posts only', async ({ page }) => {
+  await page.goto('/?q=zq');
+  await hydrated(page);
+  await expect(page.getByTestId('short-search')).toContainText('newest 2000 posts');
+  await page.goto('/?q=zqx');
+  await hydrated(page);
+  await expect(page.getByTestId('short-search')).toHaveCount(0);
 });
 
 test('drafts show only in their owner\'s "My posts"', async ({ page }) => {

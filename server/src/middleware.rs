@@ -5,11 +5,12 @@
 use app::server::auth::extract::{identify, UncheckedCaller};
 use app::server::auth::session;
 use app::server::auth::throttle::ClientKey;
+use app::server::budget::retry_after;
 use app::server::AppState;
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, ORIGIN,
     SET_COOKIE, STRICT_TRANSPORT_SECURITY,
@@ -280,6 +281,101 @@ pub async fn limit_credential_attempts(
     next.run(request).await
 }
 
+/// How long a request over the anonymous read budget waits before its 429: a client that
+/// ignores `Retry-After` and keeps sending on a few connections then gets about one answer per
+/// connection a second, so its flood costs idle waits rather than work (bench/scale's flood).
+const OVER_BUDGET_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// At most this many refused requests wait at once; past it they are answered at once and their
+/// connection closed, so that a flood over many connections cannot hold every connection slot
+/// (`MAX_CONNECTIONS`) in pauses.
+static PAUSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(64);
+
+/// Whether a request is a read that the anonymous budget counts: a server function other than
+/// the ones that log in, sign up or out (the credential budget counts those), or a page render.
+/// A page is any `GET`/`HEAD` outside `/api/` and `/pkg/` that is not a health check or a file:
+/// the app's routes, and the paths the fallback renders (`/u/ann/` with its trailing slash
+/// renders the author page too). A file is a path the router did not match whose last segment
+/// has a dot (`/favicon.ico`, `/sw.js`): the fallback serves it from the site's root, or renders
+/// the "not found" page, which reads nothing.
+fn is_budgeted_read(request: &Request) -> bool {
+    let path = request.uri().path();
+    if path.starts_with("/rpc/") {
+        return !SESSION_CHANGES.contains(&path);
+    }
+    let is_file = request.extensions().get::<MatchedPath>().is_none()
+        && path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
+    matches!(*request.method(), Method::GET | Method::HEAD)
+        && !path.starts_with("/api/")
+        && !path.starts_with("/pkg/")
+        && !matches!(path, "/healthz" | "/readyz")
+        && !is_file
+}
+
+/// Budgets the reads of callers without a working session per client address
+/// (`ANONYMOUS_READS_PER_MINUTE`): past it, 429 with `Retry-After`, after a pause. A credential
+/// that verifies (cookie or bearer token, checked without the database) is not counted; a
+/// broken or expired one is. Outside the session renewal: a request over budget costs no
+/// database work, whatever cookies it carries.
+pub async fn budget_anonymous_reads(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(budget) = &state.anonymous_reads else {
+        return next.run(request).await;
+    };
+    if !is_budgeted_read(&request) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    if matches!(identify(&state, &parts), Ok(Some(_))) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let client = ClientKey::of_extensions(&parts.extensions);
+    let Err(wait) = budget.spend(client) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let paused = match PAUSES.try_acquire() {
+        Ok(permit) => {
+            tokio::time::sleep(OVER_BUDGET_PAUSE).await;
+            drop(permit);
+            true
+        }
+        Err(_) => false,
+    };
+    let retry_after = retry_after(wait.saturating_sub(OVER_BUDGET_PAUSE).as_secs_f64());
+    let mut response = error_response(AppError::RateLimited { retry_after }, parts.uri.path());
+    if !paused {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// `error` as the client of `path` reads it: a server function's (`/rpc/`) as the JSON of
+/// `AppError` that the UI decodes, marked with server_fn's error header; anything else in the
+/// REST shape. Same status and headers (`Retry-After`) either way.
+fn error_response(error: AppError, path: &str) -> Response {
+    let response = error.clone().into_response();
+    if !path.starts_with("/rpc/") {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    if let Ok(value) = HeaderValue::from_str(path) {
+        parts.headers.insert(SERVER_FN_ERROR_HEADER, value);
+    }
+    match serde_json::to_vec(&error) {
+        Ok(body) => Response::from_parts(parts, Body::from(body)),
+        Err(_) => AppError::Internal.into_response(),
+    }
+}
+
 /// Largest server-function error body read back (an `AppError` with a few field errors).
 const MAX_SERVER_FN_ERROR_BYTES: usize = 64 * 1024;
 
@@ -295,7 +391,7 @@ pub async fn authenticate_refusals(
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
     if !path.starts_with("/api/") && !path.starts_with("/rpc/") {
         return next.run(request).await;
     }
@@ -324,13 +420,7 @@ pub async fn authenticate_refusals(
         return error.into_response();
     }
     // A server function's error: the same encoding (the JSON of `AppError`), another status.
-    let (mut parts, _) = response.into_parts();
-    parts.status = error.status();
-    parts.headers.remove(CONTENT_LENGTH);
-    match serde_json::to_vec(&error) {
-        Ok(body) => Response::from_parts(parts, Body::from(body)),
-        Err(_) => AppError::Internal.into_response(),
-    }
+    error_response(error, &path)
 }
 
 /// Names the viewer a page was rendered for, in `Postboard-Viewer` (the user id, or `anon`), so

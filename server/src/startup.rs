@@ -125,6 +125,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::renew_session,
         ))
+        // Outside the renewal: a request over budget costs no database work. (A session whose
+        // access cookie has just expired is counted once, for the request that renews it.)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::budget_anonymous_reads,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::limit_credential_attempts,

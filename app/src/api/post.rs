@@ -38,20 +38,31 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
             let query = query.validate()?;
             // One row past the page tells whether another page follows.
             let overfetch = query.limit + 1;
-            let rows = if let Some(owner) = owner {
-                db::post::list_owned(&state.pool, owner.id, owner.session, overfetch, query.skip)
-                    .await?
+            let (rows, bounded) = if let Some(owner) = owner {
+                let rows = db::post::list_owned(
+                    &state.pool,
+                    owner.id,
+                    owner.session,
+                    query.before,
+                    overfetch,
+                    query.skip,
+                )
+                .await?;
+                (rows, false)
             } else {
                 let (viewer, session) = (caller.map(|c| c.id), caller.and_then(|c| c.session));
-                db::post::list(
+                let listed = db::post::list(
                     &state.pool,
                     viewer,
                     session,
                     &query.search,
+                    query.before,
                     overfetch,
                     query.skip,
+                    state.config.search_timeout,
                 )
-                .await?
+                .await?;
+                (listed.posts, listed.bounded)
             };
             // Both statements return nothing for a deleted user: only then is it worth asking.
             if let Some(caller) = caller.filter(|_| rows.is_empty()) {
@@ -61,7 +72,10 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
                 .into_iter()
                 .map(|post| without_others_email(post, caller))
                 .collect();
-            Ok(Page::from_overfetch(rows, query.limit))
+            Ok(Page {
+                bounded,
+                ..Page::from_overfetch(rows, query.limit)
+            })
         }
         .await,
     )
@@ -95,6 +109,7 @@ pub async fn author_posts(name: String, query: PostQuery) -> Result<AuthorFeed, 
                 author_id,
                 caller.map(|c| c.id),
                 caller.and_then(|c| c.session),
+                query.before,
                 query.limit + 1,
                 query.skip,
             )

@@ -1,17 +1,19 @@
-//! Previous / next links for a paged list. The page lives in the URL (`?page=N`), so every page
-//! can be reloaded and shared; the search term is kept.
+//! Links to the newest and the next (older) page of a list. Pages are reached by cursor: the next
+//! page starts after the last post shown (`?before=ID`), so it costs the same at any depth and
+//! does not shift when posts are written meanwhile. The URL holds the cursor, so every page can
+//! be reloaded and shared; the search term is kept. The browser's Back goes to newer pages.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The query string for a page of a list, keeping the search term.
-pub fn page_href(base: &str, search: &str, page: i64) -> String {
+/// The query string for a page of a list: the search term and the cursor, when there are any.
+pub fn page_href(base: &str, search: &str, before: Option<i64>) -> String {
     let mut params = Vec::new();
     if !search.is_empty() {
         params.push(format!("q={}", encode(search)));
     }
-    if page > 1 {
-        params.push(format!("page={page}"));
+    if let Some(before) = before {
+        params.push(format!("before={before}"));
     }
     if params.is_empty() {
         base.to_owned()
@@ -34,7 +36,7 @@ fn encode(value: &str) -> String {
     out
 }
 
-/// Links to the neighbouring pages.
+/// Links to the first page and to the one after this page.
 #[component]
 pub fn Pager(
     /// The list's path, e.g. `/` or `/me`.
@@ -43,33 +45,31 @@ pub fn Pager(
     /// The current search term ("" for none).
     #[prop(into)]
     search: Signal<String>,
-    /// The current page, from 1.
+    /// This page's cursor (none on the first page).
     #[prop(into)]
-    page: Signal<i64>,
-    /// Whether a next page exists.
-    #[prop(into)]
-    has_more: Signal<bool>,
+    before: Signal<Option<i64>>,
+    /// The cursor of the next page (the id of this page's last post), when one follows.
+    next: Option<i64>,
 ) -> impl IntoView {
-    let newer = base.clone();
+    let newest = base.clone();
     view! {
         <nav class="pager" aria-label="Pages">
-            <Show when=move || { page.get() > 1 }>
+            <Show when=move || before.get().is_some()>
                 <A href={
-                    let base = newer.clone();
-                    move || page_href(&base, &search.get(), page.get() - 1)
-                } attr:rel="prev">
-                    "← Newer"
+                    let base = newest.clone();
+                    move || page_href(&base, &search.get(), None)
+                } attr:rel="first">
+                    "← Newest"
                 </A>
             </Show>
-            <span class="page-number">"Page " {page}</span>
-            <Show when=move || has_more.get()>
+            {next.map(|next| view! {
                 <A href={
                     let base = base.clone();
-                    move || page_href(&base, &search.get(), page.get() + 1)
+                    move || page_href(&base, &search.get(), Some(next))
                 } attr:rel="next">
                     "Older →"
                 </A>
-            </Show>
+            })}
         </nav>
     }
 }
@@ -79,9 +79,12 @@ mod tests {
     use super::page_href;
 
     #[test]
-    fn page_links_keep_the_search_and_drop_defaults() {
-        assert_eq!(page_href("/", "", 1), "/");
-        assert_eq!(page_href("/", "", 2), "/?page=2");
-        assert_eq!(page_href("/", "rust & co", 3), "/?q=rust%20%26%20co&page=3");
+    fn page_links_keep_the_search_and_the_cursor() {
+        assert_eq!(page_href("/", "", None), "/");
+        assert_eq!(page_href("/", "", Some(42)), "/?before=42");
+        assert_eq!(
+            page_href("/", "rust & co", Some(7)),
+            "/?q=rust%20%26%20co&before=7"
+        );
     }
 }

@@ -14,16 +14,23 @@ pub fn PostList(
     #[prop(into)]
     base: String,
     #[prop(into)] search: Signal<String>,
-    #[prop(into)] page: Signal<i64>,
+    /// This page's cursor, none on the first page.
+    #[prop(into)]
+    before: Signal<Option<i64>>,
     #[prop(into)] can_vote: Signal<bool>,
     /// What to say when there is nothing to show.
     empty_message: &'static str,
 ) -> impl IntoView {
-    let has_more = page_data.has_more;
+    // The next page starts after this one's last post.
+    let next = page_data
+        .items
+        .last()
+        .filter(|_| page_data.has_more)
+        .map(|last| last.post.id);
     if page_data.items.is_empty() {
         return view! {
             <p class="empty" data-testid="empty-feed">{empty_message}</p>
-            <Pager base search page has_more />
+            <Pager base search before next />
         }
         .into_any();
     }
@@ -35,7 +42,7 @@ pub fn PostList(
                 .map(|post| view! { <PostCard post can_vote /> })
                 .collect_view()}
         </div>
-        <Pager base search page has_more />
+        <Pager base search before next />
     }
     .into_any()
 }

@@ -20,7 +20,10 @@ pub fn SearchBox(#[prop(into)] search: Signal<String>) -> impl IntoView {
         // Defensive: should the input be missing, the browser's own submit does the same.
         let Some(input) = input.get() else { return };
         event.prevent_default();
-        navigate(&page_href("/", input.value().trim(), 1), Default::default());
+        navigate(
+            &page_href("/", input.value().trim(), None),
+            Default::default(),
+        );
     };
     view! {
         <form method="GET" action="/" class="search" role="search" on:submit=on_submit>

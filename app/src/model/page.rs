@@ -10,12 +10,35 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 pub const DEFAULT_PAGE_SIZE: i64 = 10;
 /// Longest search term accepted (a search is a substring match, not a document).
 pub const MAX_SEARCH_LEN: usize = 200;
+/// Largest `skip` served: an offset costs a walk past every row it skips, so deep pages use the
+/// cursor (`before`) instead, which costs the same at any depth (docs/api.md, "Paging").
+pub const MAX_SKIP: i64 = 1000;
+
+/// How many of the newest posts a bounded search looks through: that of a term without three
+/// letters or digits in a row (which the trigram index cannot answer), or of one whose exact
+/// search ran past its time (migrations/0015).
+pub const SHORT_SEARCH_SCOPE: i64 = 2000;
+
+/// Whether a search for `term` looks only among the newest [`SHORT_SEARCH_SCOPE`] posts: it has
+/// no run of three letters or digits (what the trigram index needs). Letters and digits are
+/// Unicode's here; a term the database's locale counts otherwise costs at most the search's
+/// time budget before it is bounded too.
+pub fn search_is_bounded(term: &str) -> bool {
+    let mut run = 0;
+    for c in term.chars() {
+        run = if c.is_alphanumeric() { run + 1 } else { 0 };
+        if run == 3 {
+            return false;
+        }
+    }
+    true
+}
 
 fn default_limit() -> i64 {
     DEFAULT_PAGE_SIZE
 }
 
-/// `limit` / `skip` / `search`, as the original API takes them.
+/// `limit` / `skip` / `search`, as the original API takes them, and `before`, the cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
@@ -24,10 +47,18 @@ pub struct PostQuery {
     #[serde(default = "default_limit")]
     #[cfg_attr(feature = "ssr", param(required = false, minimum = 0, default = 10))]
     pub limit: i64,
-    /// How many posts to skip, from the newest.
+    /// How many posts to skip, from the newest (or from `before`); at most 1000.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", param(required = false, minimum = 0, default = 0))]
+    #[cfg_attr(
+        feature = "ssr",
+        param(required = false, minimum = 0, maximum = 1000, default = 0)
+    )]
     pub skip: i64,
+    /// The cursor: only posts after this one in the feed's order (older ones), as when paging
+    /// on from the last post seen. A post since deleted still marks its place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(required = false, minimum = 1))]
+    pub before: Option<i64>,
     /// Case-insensitive substring of the title or content; `%` and `_` are taken literally.
     #[serde(default)]
     #[cfg_attr(
@@ -47,6 +78,7 @@ impl Default for PostQuery {
         Self {
             limit: DEFAULT_PAGE_SIZE,
             skip: 0,
+            before: None,
             search: String::new(),
         }
     }
@@ -71,6 +103,23 @@ impl PostQuery {
                 "Input should be greater than or equal to 0",
             ));
         }
+        if self.skip > MAX_SKIP {
+            errors.push(FieldError::at(
+                &["query", "skip"],
+                FieldErrorKind::LessThanEqual,
+                format!(
+                    "Input should be less than or equal to {MAX_SKIP}; to page further, pass \
+                     `before`: the id of the last post seen"
+                ),
+            ));
+        }
+        if self.before.is_some_and(|before| before < 1) {
+            errors.push(FieldError::at(
+                &["query", "before"],
+                FieldErrorKind::GreaterThanEqual,
+                "Input should be greater than or equal to 1",
+            ));
+        }
         if self.search.contains('\0') {
             errors.push(FieldError::at(
                 &["query", "search"],
@@ -88,6 +137,7 @@ impl PostQuery {
         errors.into_result(Self {
             limit: self.limit.min(MAX_PAGE_SIZE),
             skip: self.skip,
+            before: self.before,
             search: self.search,
         })
     }
@@ -99,6 +149,10 @@ impl PostQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_more: bool,
+    /// Whether a search looked among the newest [`SHORT_SEARCH_SCOPE`] posts only (a short
+    /// term, or a search that ran past its time), so older matches may exist.
+    #[serde(default)]
+    pub bounded: bool,
 }
 
 impl<T> Page<T> {
@@ -110,6 +164,7 @@ impl<T> Page<T> {
         Self {
             items: rows,
             has_more,
+            bounded: false,
         }
     }
 }
@@ -134,7 +189,7 @@ mod tests {
         let Err(AppError::Validation(errors)) = PostQuery {
             limit: -1,
             skip: -1,
-            search: String::new(),
+            ..PostQuery::default()
         }
         .validate() else {
             panic!("expected 422")
@@ -144,26 +199,72 @@ mod tests {
     }
 
     #[test]
+    fn a_skip_past_the_bound_is_refused_naming_the_cursor() {
+        let Err(AppError::Validation(errors)) = PostQuery {
+            skip: MAX_SKIP + 1,
+            ..PostQuery::default()
+        }
+        .validate() else {
+            panic!("expected 422")
+        };
+        assert_eq!(errors.0[0].loc, ["query", "skip"]);
+        assert_eq!(errors.0[0].kind, FieldErrorKind::LessThanEqual);
+        assert!(errors.0[0].msg.contains("`before`"));
+        let at_the_bound = PostQuery {
+            skip: MAX_SKIP,
+            ..PostQuery::default()
+        };
+        assert!(at_the_bound.validate().is_ok());
+    }
+
+    #[test]
+    fn a_cursor_is_a_post_id() {
+        for before in [0, -5] {
+            let Err(AppError::Validation(errors)) = PostQuery {
+                before: Some(before),
+                ..PostQuery::default()
+            }
+            .validate() else {
+                panic!("expected 422 for before={before}")
+            };
+            assert_eq!(errors.0[0].loc, ["query", "before"]);
+        }
+    }
+
+    #[test]
+    fn only_terms_without_three_letters_or_digits_in_a_row_are_bounded() {
+        for term in ["a", "go", "c#", "a b c", "é.é", "x1"] {
+            assert!(search_is_bounded(term), "{term}");
+        }
+        for term in ["rust", "abc", "c++ and go", "été", "100%"] {
+            assert!(!search_is_bounded(term), "{term}");
+        }
+    }
+
+    #[test]
     fn a_page_knows_whether_more_rows_follow() {
         assert_eq!(
             Page::from_overfetch(vec![1, 2, 3], 2),
             Page {
                 items: vec![1, 2],
-                has_more: true
+                has_more: true,
+                bounded: false
             }
         );
         assert_eq!(
             Page::from_overfetch(vec![1, 2], 2),
             Page {
                 items: vec![1, 2],
-                has_more: false
+                has_more: false,
+                bounded: false
             }
         );
         assert_eq!(
             Page::from_overfetch(vec![1], 0),
             Page {
                 items: vec![],
-                has_more: true
+                has_more: true,
+                bounded: false
             }
         );
     }

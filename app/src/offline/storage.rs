@@ -15,7 +15,7 @@ use super::Stamped;
 
 const PREFIX: &str = "postboard:";
 
-/// The name cached feed pages are stored under (`feed:<search>:<page>`).
+/// The name cached feed pages are stored under (`feed:<search>:<cursor>`, 0 for the first page).
 pub const FEED_PAGE: &str = "feed:";
 
 /// The names of cached data, which can be fetched again: the only data dropped to make room

@@ -25,16 +25,16 @@ pub fn AuthorPage() -> impl IntoView {
             .decode_utf8_lossy()
             .into_owned()
     });
-    let (search, page) = use_list_params();
+    let (search, before) = use_list_params();
     let posts = Resource::new(
-        move || (name.get(), page.get()),
-        |(name, page)| {
+        move || (name.get(), before.get()),
+        |(name, before)| {
             author_posts(
                 name,
                 PostQuery {
                     limit: PAGE_SIZE,
-                    skip: (page - 1) * PAGE_SIZE,
-                    search: String::new(),
+                    before,
+                    ..PostQuery::default()
                 },
             )
         },
@@ -53,7 +53,7 @@ pub fn AuthorPage() -> impl IntoView {
                                 page_data=author.posts
                                 base=author_href(&author.name)
                                 search
-                                page
+                                before
                                 can_vote
                                 empty_message="No published posts yet."
                             />

@@ -8,6 +8,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::post_list::PostList;
 use crate::components::search_box::SearchBox;
 use crate::error::AppError;
+use crate::model::page::SHORT_SEARCH_SCOPE;
 use crate::model::{Page, PostOut, PostQuery};
 use crate::offline::{self, use_offline, Stamped};
 use crate::pages::{use_list_params, PAGE_SIZE};
@@ -18,15 +19,16 @@ use crate::session::use_session;
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
     let offline = use_offline();
-    let (search, page) = use_list_params();
+    let (search, before) = use_list_params();
     let posts = Resource::new(
-        move || (search.get(), page.get(), offline.synced.get()),
-        |(search, page, _)| {
+        move || (search.get(), before.get(), offline.synced.get()),
+        |(search, before, _)| {
             list_posts(
                 PostQuery {
                     limit: PAGE_SIZE,
-                    skip: (page - 1) * PAGE_SIZE,
+                    before,
                     search,
+                    ..PostQuery::default()
                 },
                 false,
             )
@@ -42,7 +44,7 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let cache_name = format!("{}{}:{}", offline::FEED_PAGE, search.get_untracked(), page.get_untracked());
+                    let cache_name = format!("{}{}:{}", offline::FEED_PAGE, search.get_untracked(), before.get_untracked().unwrap_or_default());
                     let user = session.user_id_untracked();
                     // Online, each page seen is kept; offline, the kept copy stands in for it.
                     let (page_data, cached_age) = match posts.await {
@@ -74,11 +76,18 @@ pub fn HomePage() -> impl IntoView {
                                 "Offline copy of this page, saved " {age} "."
                             </p>
                         })}
+                        {page_data.bounded.then(|| view! {
+                            <p class="search-scope" data-testid="short-search">
+                                "This search looked through the newest "
+                                {SHORT_SEARCH_SCOPE.to_string()}
+                                " posts only. A longer term, with three letters or digits in a row, searches them all."
+                            </p>
+                        })}
                         <PostList
                             page_data
                             base="/"
                             search
-                            page
+                            before
                             can_vote
                             empty_message="No posts here yet. Be the first to write one!"
                         />

@@ -17,17 +17,17 @@ use leptos_router::hooks::use_query_map;
 /// Posts per page in the UI.
 pub const PAGE_SIZE: i64 = 10;
 
-/// The `q` and `page` query parameters of a list view.
-pub fn use_list_params() -> (Memo<String>, Memo<i64>) {
+/// The `q` and `before` query parameters of a list view: the search term, and the cursor (the
+/// id of the last post of the page before; none on the first page).
+pub fn use_list_params() -> (Memo<String>, Memo<Option<i64>>) {
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("q").unwrap_or_default().trim().to_owned());
-    let page = Memo::new(move |_| {
+    let before = Memo::new(move |_| {
         query
             .read()
-            .get("page")
+            .get("before")
             .and_then(|raw| raw.parse::<i64>().ok())
-            .filter(|page| (1..=100_000).contains(page))
-            .unwrap_or(1)
+            .filter(|before| *before >= 1)
     });
-    (search, page)
+    (search, before)
 }

@@ -16,15 +16,15 @@ use crate::session::use_session;
 #[component]
 pub fn MyPostsPage() -> impl IntoView {
     let session = use_session();
-    let (search, page) = use_list_params();
+    let (search, before) = use_list_params();
     let posts = Resource::new(
-        move || page.get(),
-        |page| {
+        move || before.get(),
+        |before| {
             list_posts(
                 PostQuery {
                     limit: PAGE_SIZE,
-                    skip: (page - 1) * PAGE_SIZE,
-                    search: String::new(),
+                    before,
+                    ..PostQuery::default()
                 },
                 true,
             )
@@ -48,7 +48,7 @@ pub fn MyPostsPage() -> impl IntoView {
                                 page_data
                                 base="/me"
                                 search
-                                page
+                                before
                                 can_vote
                                 empty_message="You have not written anything yet."
                             />

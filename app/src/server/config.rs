@@ -71,11 +71,22 @@ pub struct Config {
     /// cannot hold a pooled connection for long. Migrations and the periodic clean-up are not
     /// bound by it.
     pub database_statement_timeout: Duration,
+    /// How long an exact search may run before it gives way to the bounded one, over the newest
+    /// posts only (`SEARCH_TIMEOUT_MS`, default 250; 0 turns the budget off, leaving
+    /// `DATABASE_STATEMENT_TIMEOUT_MS`). A term whose trigrams are common but rare together
+    /// ('the and') costs seconds at ten million posts; docs/api.md, "Search".
+    pub search_timeout: Duration,
     /// Login and sign-up attempts allowed per client address and minute
     /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 300; 0 turns the limit off).
     pub auth_requests_per_minute: u32,
     /// How many of those may come at once (`AUTH_RATE_LIMIT_BURST`, default 100).
     pub auth_burst: u32,
+    /// Page renders and `/rpc` calls allowed per minute to each client address without a
+    /// session (`ANONYMOUS_READS_PER_MINUTE`, default 240; 0 turns the budget off). Past it,
+    /// 429 with `Retry-After`. Counted by each instance on its own.
+    pub anonymous_reads_per_minute: u32,
+    /// How many of those may come at once (`ANONYMOUS_READ_BURST`, default 60).
+    pub anonymous_read_burst: u32,
     /// Failed logins after which an account's login is refused for the window
     /// (`LOGIN_MAX_FAILURES`, default 10).
     pub login_max_failures: u32,
@@ -206,8 +217,13 @@ impl Config {
             database_statement_timeout: Duration::from_millis(
                 whole("DATABASE_STATEMENT_TIMEOUT_MS", 5000, 0)?.min(3_600_000),
             ),
+            search_timeout: Duration::from_millis(
+                whole("SEARCH_TIMEOUT_MS", 250, 0)?.min(3_600_000),
+            ),
             auth_requests_per_minute: small(whole("AUTH_RATE_LIMIT_PER_MINUTE", 300, 0)?),
             auth_burst: small(number("AUTH_RATE_LIMIT_BURST", 100)?),
+            anonymous_reads_per_minute: small(whole("ANONYMOUS_READS_PER_MINUTE", 240, 0)?),
+            anonymous_read_burst: small(number("ANONYMOUS_READ_BURST", 60)?),
             login_max_failures: small(number("LOGIN_MAX_FAILURES", 10)?),
             login_failure_window: Duration::from_secs(
                 60 * number("LOGIN_FAILURE_WINDOW_MINUTES", 15)?,

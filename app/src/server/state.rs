@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use crate::server::auth::password::Passwords;
 use crate::server::auth::throttle::Throttle;
 use crate::server::auth::token::JwtKeys;
+use crate::server::budget::LocalBudget;
 use crate::server::config::Config;
 
 /// Cheap to clone: one reference count for the whole state. It is cloned several times for every
@@ -26,6 +27,8 @@ pub struct Shared {
     pub jwt: JwtKeys,
     pub passwords: Passwords,
     pub throttle: Throttle,
+    /// The budget of page renders and `/rpc` calls per address without a session (`None`: off).
+    pub anonymous_reads: Option<LocalBudget>,
     /// Identifies the front-end build (a hash of the WASM), so the service worker's caches are
     /// replaced on deploy.
     pub build_id: String,
@@ -92,6 +95,10 @@ impl AppState {
         Self(Arc::new(Shared {
             jwt: JwtKeys::new(&config.jwt_secret, config.access_token_ttl),
             throttle: Throttle::new(&config),
+            anonymous_reads: LocalBudget::new(
+                config.anonymous_reads_per_minute,
+                config.anonymous_read_burst,
+            ),
             build_id: build_id(&leptos_options),
             pool,
             config,

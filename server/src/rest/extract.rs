@@ -254,17 +254,23 @@ impl Pairs {
 
     /// An optional integer query parameter.
     pub fn integer(&self, name: &str, default: i64, errors: &mut FieldErrors) -> i64 {
-        match self.get(name) {
-            None => default,
-            Some(raw) => raw.trim().parse::<i64>().unwrap_or_else(|_| {
+        self.optional_integer(name, errors).unwrap_or(default)
+    }
+
+    /// The integer in the parameter `name`, or `None` when it is absent; unparsable text is
+    /// recorded in `errors` as for [`Pairs::integer`].
+    pub fn optional_integer(&self, name: &str, errors: &mut FieldErrors) -> Option<i64> {
+        let raw = self.get(name)?;
+        raw.trim()
+            .parse::<i64>()
+            .map_err(|_| {
                 errors.push(FieldError::at(
                     &["query", name],
                     FieldErrorKind::IntParsing,
                     "Input should be a valid integer, unable to parse string as an integer",
-                ));
-                default
-            }),
-        }
+                ))
+            })
+            .ok()
     }
 }
 

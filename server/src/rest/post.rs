@@ -5,7 +5,8 @@ use app::server::auth::{AuthUser, AuthUserId};
 use app::server::{db, AppState};
 use app::{AppError, FieldErrors};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,12 +22,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_post, replace_post, update_post, delete_post))
 }
 
-/// `limit` / `skip` / `search` from the query string, with 422s for non-integers and negatives.
+/// `limit` / `skip` / `before` / `search` from the query string, with 422s for non-integers,
+/// negatives and a `skip` past its bound.
 fn post_query(pairs: &Pairs) -> Result<PostQuery, AppError> {
     let mut errors = FieldErrors::default();
     let query = PostQuery {
         limit: pairs.integer("limit", app::model::page::DEFAULT_PAGE_SIZE, &mut errors),
         skip: pairs.integer("skip", 0, &mut errors),
+        before: pairs.optional_integer("before", &mut errors),
         search: pairs.get("search").unwrap_or_default().to_owned(),
     };
     errors.into_result(())?;
@@ -39,32 +42,47 @@ fn post_query(pairs: &Pairs) -> Result<PostQuery, AppError> {
     params(PostQuery),
     security(("OAuth2PasswordBearer" = [])),
     responses(
-        (status = 200, description = "A page of posts", body = Vec<PostOut>),
+        (status = 200, description = "A page of posts", body = Vec<PostOut>,
+            headers(("Postboard-Search-Scope" = String,
+                description = "`newest-2000` when a search looked among the newest 2,000 posts only"))),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 422, description = "Bad limit, skip or search", body = ValidationErrorBody),
+        (status = 422, description = "Bad limit, skip, before or search", body = ValidationErrorBody),
     )
 )]
 pub async fn list_posts(
     State(state): State<AppState>,
     caller: AuthUserId,
     pairs: Pairs,
-) -> Result<Json<Vec<PostOut>>, AppError> {
+) -> Result<Response, AppError> {
     let query = post_query(&pairs)?;
-    let posts = db::post::list(
+    let listed = db::post::list(
         &state.pool,
         Some(caller.id),
         caller.session,
         &query.search,
+        query.before,
         query.limit,
         query.skip,
+        state.config.search_timeout,
     )
     .await?;
     // The statement returns nothing for a deleted user: only then is it worth asking.
-    if posts.is_empty() {
+    if listed.posts.is_empty() {
         caller.confirm(&state).await?;
     }
-    Ok(Json(posts))
+    let mut response = Json(listed.posts).into_response();
+    if listed.bounded {
+        response
+            .headers_mut()
+            .insert(SEARCH_SCOPE, HeaderValue::from_static(SEARCH_SCOPE_NEWEST));
+    }
+    Ok(response)
 }
+
+/// Says that a search answer comes from the newest posts only (docs/api.md, "Search").
+const SEARCH_SCOPE: HeaderName = HeaderName::from_static("postboard-search-scope");
+/// Its value: the newest `model::page::SHORT_SEARCH_SCOPE` posts.
+const SEARCH_SCOPE_NEWEST: &str = "newest-2000";
 
 /// Write a post.
 #[utoipa::path(

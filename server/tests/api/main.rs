@@ -11,6 +11,7 @@ mod import;
 mod openapi;
 mod operations;
 mod post;
+mod read_budget;
 mod server_fn;
 mod static_files;
 mod throttle;

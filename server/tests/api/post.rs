@@ -163,6 +163,123 @@ async fn limit_and_skip_page_through_the_list(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_cursor_pages_on_from_the_last_post_seen_even_once_it_is_deleted(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        ids.push(app.post_id(&token, &format!("post {n}")).await);
+    }
+    let before = |index: usize| format!("?limit=2&before={}", ids[index]);
+    assert_eq!(
+        titles(&list(&app, &token, &before(3)).await),
+        ["post 3", "post 2"]
+    );
+    assert_eq!(
+        titles(&list(&app, &token, &format!("{}&skip=1", before(4))).await),
+        ["post 3", "post 2"]
+    );
+    assert!(list(&app, &token, &before(0)).await.is_empty());
+    // The last post seen is deleted before the next page is asked for: its place still holds.
+    let deleted = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/posts/{}", ids[2]),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        titles(&list(&app, &token, &before(2)).await),
+        ["post 2", "post 1"]
+    );
+    // A cursor past every id is the first page.
+    assert_eq!(
+        titles(&list(&app, &token, "?limit=2&before=9223372036854775807").await),
+        ["post 5", "post 4"]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_cursor_visits_every_post_once_when_dates_do_not_follow_ids(pool: PgPool) {
+    // Imported posts keep their dates, so ids and dates need not agree; the cursor follows the
+    // feed's order (date, then id), not the ids. 40 posts, dates shuffled, some shared.
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    sqlx::query(
+        "insert into posts (title, content, owner_id, created_at)
+         select 'post ' || n, 'c', (select id from users where email = 'ann@example.com'),
+                timestamptz '2026-01-01' + ((n * 17) % 13) * interval '1 minute'
+         from generate_series(1, 40) as n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let everything = titles(&list(&app, &token, "?limit=100").await);
+    assert_eq!(everything.len(), 40);
+    let mut paged = Vec::new();
+    let mut query = "?limit=7".to_owned();
+    loop {
+        let page = list(&app, &token, &query).await;
+        let Some(last) = page.last() else { break };
+        query = format!("?limit=7&before={}", last["Post"]["id"]);
+        paged.extend(titles(&page));
+    }
+    assert_eq!(paged, everything);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_users_draft_as_a_cursor_marks_the_place_of_the_post_before_it(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ann = app.token_for("ann@example.com").await;
+    let bob = app.token_for("bob@example.com").await;
+    app.post_id(&ann, "first").await;
+    app.post_id(&ann, "second").await;
+    let draft = app.draft_id(&bob, "bob's draft").await;
+    // Written after the draft but dated between "second" and it (as an import could).
+    sqlx::query(
+        "insert into posts (title, content, owner_id, created_at)
+         select 'between', 'c', owner_id, created_at + interval '1 microsecond'
+         from posts where title = 'second'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // Ann cannot see the draft: its place is that of "second", and when the draft was written
+    // does not show (with the draft's own date, "between" would be on the page).
+    assert_eq!(
+        titles(&list(&app, &ann, &format!("?before={draft}")).await),
+        ["second", "first"]
+    );
+    // Bob sees his own draft's place as it is.
+    assert_eq!(
+        titles(&list(&app, &bob, &format!("?before={draft}")).await),
+        ["between", "second", "first"]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn skip_is_bounded_and_the_refusal_names_the_cursor(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("ann@example.com").await;
+    app.post_id(&token, "only").await;
+    assert!(list(&app, &token, "?skip=1000").await.is_empty());
+    let response = app.get("/api/posts/?skip=1001", Some(&token)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    let error = &body["detail"][0];
+    assert_eq!(error["loc"], json!(["query", "skip"]));
+    assert_eq!(error["type"], "less_than_equal");
+    assert!(
+        error["msg"].as_str().unwrap().contains("`before`"),
+        "{error}"
+    );
+    assert_list_refuses(&app, &token, "before=0", &["query", "before"]).await;
+    assert_list_refuses(&app, &token, "before=last", &["query", "before"]).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn the_default_page_is_10_and_the_limit_is_capped_at_100(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let token = app.token_for("ann@example.com").await;
@@ -285,6 +402,114 @@ async fn search_pages_through_every_match_newest_first_for_common_and_rare_terms
         common(&[200, 100])
     );
     assert!(list(&app, &ann, "?search=common&skip=600").await.is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_term_without_three_letters_in_a_row_is_looked_for_in_the_newest_2000_posts(
+    pool: PgPool,
+) {
+    // 2,100 posts, one a second. "zq" is in the oldest (beyond the newest 2,000), in the
+    // 1,000th (within them, but not among the newest 500) and in the newest.
+    let app = TestApp::spawn(pool).await;
+    let ann = app.token_for("ann@example.com").await;
+    sqlx::query(
+        "insert into posts (title, content, owner_id, created_at)
+         select case n when 1 then 'old zq note' when 1000 then 'middle ZQ note'
+                       when 2100 then 'new zq note' else 'filler ' || n end,
+                'hay', (select id from users where email = 'ann@example.com'),
+                now() - (2100 - n) * interval '1 second'
+         from generate_series(1, 2100) as n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // Bounded: the oldest post is not found by the short term, and the answer says so...
+    let short = app.get("/api/posts/?search=zq", Some(&ann)).await;
+    assert_eq!(short.headers()["postboard-search-scope"], "newest-2000");
+    assert_eq!(
+        titles(&short.json::<Vec<Value>>().await.unwrap()),
+        ["new zq note", "middle ZQ note"]
+    );
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=q%20").await),
+        ["new zq note", "middle ZQ note"]
+    );
+    // ...nor on a later page by cursor.
+    let newest = list(&app, &ann, "?search=zq&limit=1").await;
+    assert_eq!(
+        titles(
+            &list(
+                &app,
+                &ann,
+                &format!("?search=zq&before={}", newest[0]["Post"]["id"])
+            )
+            .await
+        ),
+        ["middle ZQ note"]
+    );
+    // Unbounded: a term with three letters in a row finds every match, the oldest too.
+    let long = app.get("/api/posts/?search=zq%20note", Some(&ann)).await;
+    assert!(!long.headers().contains_key("postboard-search-scope"));
+    assert_eq!(
+        titles(&long.json::<Vec<Value>>().await.unwrap()),
+        ["new zq note", "middle ZQ note", "old zq note"]
+    );
+    assert_eq!(
+        titles(&list(&app, &ann, "?search=old%20zq").await),
+        ["old zq note"]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_exact_search_past_its_time_gives_way_to_the_newest_posts(pool: PgPool) {
+    // 50,000 posts hold "the" and "and" but not "the and", which only the oldest holds: the
+    // trigram index yields every post as a candidate, and checking them takes far more than the
+    // 5 ms this server gives an exact search.
+    let app = TestApp::spawn_with(
+        pool.clone(),
+        crate::helpers::test_config(&[("SEARCH_TIMEOUT_MS", "5")]),
+    )
+    .await;
+    let ann = app.token_for("ann@example.com").await;
+    sqlx::query(
+        "insert into posts (title, content, owner_id, created_at)
+         select 'post ' || n,
+                case n when 1 then 'the and' when 50000 then 'the end and the'
+                       else 'the cat and the dog' end,
+                (select id from users where email = 'ann@example.com'),
+                now() - (50000 - n) * interval '1 second'
+         from generate_series(1, 50000) as n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("analyze posts")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let bounded = app.get("/api/posts/?search=the%20and", Some(&ann)).await;
+    assert_eq!(bounded.status(), StatusCode::OK);
+    assert_eq!(bounded.headers()["postboard-search-scope"], "newest-2000");
+    assert!(bounded.json::<Vec<Value>>().await.unwrap().is_empty());
+    // A term the newest posts answer is exact within the time.
+    let newest = app
+        .get("/api/posts/?search=the%20end&limit=1", Some(&ann))
+        .await;
+    assert!(!newest.headers().contains_key("postboard-search-scope"));
+    assert_eq!(
+        titles(&newest.json::<Vec<Value>>().await.unwrap()),
+        ["post 50000"]
+    );
+    // Without a time budget the same search is exact.
+    let unhurried = TestApp::spawn_with(
+        pool,
+        crate::helpers::test_config(&[("SEARCH_TIMEOUT_MS", "0")]),
+    )
+    .await;
+    assert_eq!(
+        titles(&list(&unhurried, &ann, "?search=the%20and").await),
+        ["post 1"]
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -784,6 +784,52 @@ async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) 
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn the_ui_pages_by_cursor_as_the_rest_api_does(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.token_for("bob@example.com").await;
+    let mut ids = Vec::new();
+    for title in ["one", "two", "three", "four"] {
+        ids.push(app.post_id(&token, title).await);
+    }
+    let before = ids[2].to_string();
+    let rest: Vec<Value> = app
+        .get(
+            &format!("/api/posts/?limit=1&before={before}"),
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let page: Value = rpc(
+        &app,
+        "list_posts",
+        &[
+            ("query[limit]", "1"),
+            ("query[before]", &before),
+            ("query[search]", ""),
+            ("mine", "false"),
+        ],
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(page["items"][0]["Post"]["id"], ids[1]);
+    assert_eq!(rest[0]["Post"]["id"], ids[1]);
+    assert_eq!(page["has_more"], true);
+    let refused = rpc(
+        &app,
+        "list_posts",
+        &[("query[skip]", "5000"), ("mine", "false")],
+        None,
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_session_of_a_deleted_user_reads_nothing_through_the_server_functions(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let bob = app.token_for("bob@example.com").await;

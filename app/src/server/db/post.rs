@@ -2,11 +2,14 @@
 //! not; that rule is part of every read here. Changes are made with the owner in the `where`
 //! clause, and only when nothing matched is the row looked at again to tell 404 from 403.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::model::page::search_is_bounded;
 use crate::model::{Post, PostOut, User, ValidChanges, ValidPost};
 use crate::server::db::violated_constraint;
 
@@ -127,25 +130,41 @@ pub async fn find(
     Ok(row.map(PostRow::into_post_out))
 }
 
-/// A page of the feed, newest first: published posts plus the viewer's own drafts. With a
-/// non-empty `search`, only posts whose title or content contains it (case-insensitive,
-/// `%` and `_` literal). Fetches `limit` rows; callers wanting `has_more` ask for one more.
+/// A page of the feed as `list` found it.
+#[derive(Debug)]
+pub struct Listed {
+    pub posts: Vec<PostOut>,
+    /// Whether a search looked among the newest [`crate::model::page::SHORT_SEARCH_SCOPE`] posts only: its term had
+    /// no three letters or digits in a row, or the exact search ran past its time budget.
+    pub bounded: bool,
+}
+
+/// A page of the feed, newest first: published posts plus the viewer's own drafts, after the
+/// post `before` when given (the cursor; migrations/0014), skipping `skip`. With a non-empty
+/// `search`, only posts whose title or content contains it (case-insensitive, `%` and `_`
+/// literal): exactly, within `search_timeout` (none when zero), for a term with three letters or
+/// digits in a row; else, or past that time, among the newest [`crate::model::page::SHORT_SEARCH_SCOPE`] posts only
+/// (migrations/0015). Fetches `limit` rows; callers wanting `has_more` ask for one more.
 /// Empty when `viewer` is not a user (any more) or `session` has ended, as for `find` (the
 /// functions check the user; the session is checked here, once per statement).
-#[tracing::instrument(skip(executor))]
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip(pool))]
 pub async fn list(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     viewer: Option<i64>,
     session: Option<Uuid>,
     search: &str,
+    before: Option<i64>,
     limit: i64,
     skip: i64,
-) -> Result<Vec<PostOut>, AppError> {
-    // Two functions rather than one statement with `$n = '' or ...`: each has plans suited to
-    // its own case, made once per connection (migrations/0006 and 0007 say why). They predate
-    // display names, so the owner's name is looked up here, by primary key, once per row.
-    let rows = if search.is_empty() {
-        sqlx::query_as!(
+    search_timeout: Duration,
+) -> Result<Listed, AppError> {
+    if search.is_empty() {
+        // Its own function rather than search_page with an empty term: each has plans suited to
+        // its own case, made once per connection (migrations/0006 and 0007 say why). The
+        // functions predate display names, so the owner's name is looked up here, by primary
+        // key, once per row.
+        let rows = sqlx::query_as!(
             PostRow,
             r#"select id as "id!", title as "title!", content as "content!",
                       published as "published!", created_at as "created_at!",
@@ -154,46 +173,121 @@ pub async fn list(
                        where u.id = f.owner_id) as "owner_name!",
                       owner_created_at as "owner_created_at!", votes as "votes!",
                       has_voted as "has_voted!"
-               from feed_page($1, $2, $3) f
-               where $1::bigint is null or live_viewer($1, $4) is not null"#,
-            viewer,
-            limit,
-            skip,
-            session
-        )
-        .fetch_all(executor)
-        .await?
-    } else {
-        sqlx::query_as!(
-            PostRow,
-            r#"select id as "id!", title as "title!", content as "content!",
-                      published as "published!", created_at as "created_at!",
-                      owner_id as "owner_id!", owner_email as "owner_email!",
-                      (select coalesce(u.name, 'user#' || u.id) from users u
-                       where u.id = f.owner_id) as "owner_name!",
-                      owner_created_at as "owner_created_at!", votes as "votes!",
-                      has_voted as "has_voted!"
-               from search_page($1, $2, $3, $4) f
+               from feed_page($1, $2, $3, $4) f
                where $1::bigint is null or live_viewer($1, $5) is not null"#,
             viewer,
-            like_pattern(search),
+            before,
             limit,
             skip,
             session
         )
-        .fetch_all(executor)
-        .await?
+        .fetch_all(pool)
+        .await?;
+        return Ok(Listed {
+            posts: rows.into_iter().map(PostRow::into_post_out).collect(),
+            bounded: false,
+        });
+    }
+    let page = SearchPage {
+        viewer,
+        session,
+        pattern: like_pattern(search),
+        before,
+        limit,
+        skip,
     };
-    Ok(rows.into_iter().map(PostRow::into_post_out).collect())
+    if !search_is_bounded(search) {
+        let exact = if search_timeout.is_zero() {
+            page.fetch(pool, true).await
+        } else {
+            let mut tx = pool.begin().await?;
+            // Local to this transaction: the connection goes back to the pool with its own.
+            sqlx::query("select set_config('statement_timeout', $1, true)")
+                .bind(format!("{}ms", search_timeout.as_millis()))
+                .execute(&mut *tx)
+                .await?;
+            let rows = page.fetch(&mut *tx, true).await;
+            if rows.is_ok() {
+                tx.commit().await?;
+            }
+            rows
+        };
+        match exact {
+            Ok(rows) => {
+                return Ok(Listed {
+                    posts: rows,
+                    bounded: false,
+                })
+            }
+            Err(error) if is_cancelled(&error) => {
+                tracing::info!("an exact search ran past its time; answered from the newest posts");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(Listed {
+        posts: page.fetch(pool, false).await?,
+        bounded: true,
+    })
 }
 
-/// A page of one owner's posts, drafts included, newest first (the "my posts" view). Empty when
-/// the owner is not a user (any more), or `session` has ended.
+/// Whether a statement was cancelled for running past its statement timeout (57014).
+fn is_cancelled(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.code().as_deref() == Some("57014"))
+}
+
+/// The arguments of `search_page` (migrations/0015).
+#[derive(Debug)]
+struct SearchPage {
+    viewer: Option<i64>,
+    session: Option<Uuid>,
+    pattern: String,
+    before: Option<i64>,
+    limit: i64,
+    skip: i64,
+}
+
+impl SearchPage {
+    /// The page, the exact way (`exact`) or over the newest posts only.
+    async fn fetch(
+        &self,
+        executor: impl PgExecutor<'_>,
+        exact: bool,
+    ) -> Result<Vec<PostOut>, sqlx::Error> {
+        let rows = sqlx::query_as!(
+            PostRow,
+            r#"select id as "id!", title as "title!", content as "content!",
+                      published as "published!", created_at as "created_at!",
+                      owner_id as "owner_id!", owner_email as "owner_email!",
+                      (select coalesce(u.name, 'user#' || u.id) from users u
+                       where u.id = f.owner_id) as "owner_name!",
+                      owner_created_at as "owner_created_at!", votes as "votes!",
+                      has_voted as "has_voted!"
+               from search_page($1, $2, $3, $4, $5, $6) f
+               where $1::bigint is null or live_viewer($1, $7) is not null"#,
+            self.viewer,
+            self.pattern,
+            self.before,
+            self.limit,
+            self.skip,
+            exact,
+            self.session
+        )
+        .fetch_all(executor)
+        .await?;
+        Ok(rows.into_iter().map(PostRow::into_post_out).collect())
+    }
+}
+
+/// A page of one owner's posts, drafts included, newest first (the "my posts" view), after the
+/// post `before` when given (as for `list`). Empty when the owner is not a user (any more), or
+/// `session` has ended.
 #[tracing::instrument(skip(executor))]
 pub async fn list_owned(
     executor: impl PgExecutor<'_>,
     owner_id: i64,
     session: Option<Uuid>,
+    before: Option<i64>,
     limit: i64,
     skip: i64,
 ) -> Result<Vec<PostOut>, AppError> {
@@ -207,12 +301,16 @@ pub async fn list_owned(
            from posts p join users u on u.id = p.owner_id
                left join votes mine on mine.user_id = $1 and mine.post_id = p.id
            where p.owner_id = $1 and live_viewer($1, $4) is not null
+             and p.created_at <= (select feed_position($5, $1))
+             and (p.created_at < (select feed_position($5, $1))
+                  or p.id < coalesce($5, 9223372036854775807))
            order by p.created_at desc, p.id desc
            limit $2 offset $3"#,
         owner_id,
         limit,
         skip,
-        session
+        session,
+        before
     )
     .fetch_all(executor)
     .await?;
@@ -248,14 +346,15 @@ pub async fn find_author(
     Ok(row)
 }
 
-/// A page of an author's published posts, newest first, as `viewer` (in `session`) sees them:
-/// `has_voted` only for a live viewer.
+/// A page of an author's published posts, newest first, after the post `before` when given (as
+/// for `list`), as `viewer` (in `session`) sees them: `has_voted` only for a live viewer.
 #[tracing::instrument(skip(executor))]
 pub async fn list_published_by(
     executor: impl PgExecutor<'_>,
     author_id: i64,
     viewer: Option<i64>,
     session: Option<Uuid>,
+    before: Option<i64>,
     limit: i64,
     skip: i64,
 ) -> Result<Vec<PostOut>, AppError> {
@@ -270,13 +369,17 @@ pub async fn list_published_by(
                left join votes mine
                    on mine.user_id = live_viewer($2, $3) and mine.post_id = p.id
            where p.owner_id = $1 and p.published
+             and p.created_at <= (select feed_position($6, $2))
+             and (p.created_at < (select feed_position($6, $2))
+                  or p.id < coalesce($6, 9223372036854775807))
            order by p.created_at desc, p.id desc
            limit $4 offset $5"#,
         author_id,
         viewer,
         session,
         limit,
-        skip
+        skip,
+        before
     )
     .fetch_all(executor)
     .await?;
