@@ -313,7 +313,10 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     serve_on(listener, state.clone(), drain_signal(state.clone())).await;
     // Says goodbye to Postgres on each connection; bounded, because a request that outlived the
     // drain may still hold one (close waits for it).
-    let _ = tokio::time::timeout(Duration::from_secs(5), state.pool.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        tokio::join!(state.pool.close(), state.search_pool.close())
+    })
+    .await;
     Ok(())
 }
 

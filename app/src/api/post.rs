@@ -59,7 +59,7 @@ pub async fn list_posts(query: PostQuery, mine: bool) -> Result<Page<PostOut>, A
                     query.before,
                     overfetch,
                     query.skip,
-                    state.config.search_timeout,
+                    &state.search_pool,
                 )
                 .await?;
                 (listed.posts, listed.bounded)

@@ -72,9 +72,10 @@ pub struct Config {
     /// bound by it.
     pub database_statement_timeout: Duration,
     /// How long an exact search may run before it gives way to the bounded one, over the newest
-    /// posts only (`SEARCH_TIMEOUT_MS`, default 250; 0 turns the budget off, leaving
+    /// posts only (`SEARCH_TIMEOUT_MS`, default 250; 0: searches share the pool and its
     /// `DATABASE_STATEMENT_TIMEOUT_MS`). A term whose trigrams are common but rare together
-    /// ('the and') costs seconds at ten million posts; docs/api.md, "Search".
+    /// ('the and') costs seconds at ten million posts; docs/api.md, "Search". Exact searches run
+    /// on a pool of their own with this statement timeout (`AppState::search_pool`).
     pub search_timeout: Duration,
     /// Login and sign-up attempts allowed per client address and minute
     /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 300; 0 turns the limit off).

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 use crate::server::auth::password::Passwords;
@@ -23,6 +24,11 @@ pub struct AppState(Arc<Shared>);
 /// What requests share, built once at startup; reached through `AppState`'s `Deref`.
 pub struct Shared {
     pub pool: PgPool,
+    /// The pool exact searches run on (`db::post::list`): `pool`'s settings, but a statement
+    /// timeout of `SEARCH_TIMEOUT_MS` and half as many connections (at least two), so that a
+    /// search that would take long gives way to a bounded one, and searches cannot hold every
+    /// connection the other requests need. Connects lazily; `pool` itself when the timeout is 0.
+    pub search_pool: PgPool,
     pub config: Config,
     pub jwt: JwtKeys,
     pub passwords: Passwords,
@@ -38,6 +44,23 @@ pub struct Shared {
     draining: std::sync::atomic::AtomicBool,
     /// Set once the listener has closed: every answer then closes its connection.
     closing: std::sync::atomic::AtomicBool,
+}
+
+/// `AppState::search_pool`.
+fn search_pool(pool: &PgPool, config: &Config) -> PgPool {
+    if config.search_timeout.is_zero() {
+        return pool.clone();
+    }
+    // A later `-c statement_timeout` in the startup options overrides the pool's own.
+    let options = PgConnectOptions::clone(&pool.connect_options()).options([(
+        "statement_timeout",
+        format!("{}ms", config.search_timeout.as_millis()),
+    )]);
+    PgPoolOptions::new()
+        .max_connections((pool.options().get_max_connections() / 2).max(2))
+        .acquire_timeout(pool.options().get_acquire_timeout())
+        .test_before_acquire(false)
+        .connect_lazy_with(options)
 }
 
 impl Deref for AppState {
@@ -100,6 +123,7 @@ impl AppState {
                 config.anonymous_read_burst,
             ),
             build_id: build_id(&leptos_options),
+            search_pool: search_pool(&pool, &config),
             pool,
             config,
             passwords: Passwords::start(),

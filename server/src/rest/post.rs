@@ -63,7 +63,7 @@ pub async fn list_posts(
         query.before,
         query.limit,
         query.skip,
-        state.config.search_timeout,
+        &state.search_pool,
     )
     .await?;
     // The statement returns nothing for a deleted user: only then is it worth asking.

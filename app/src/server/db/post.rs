@@ -2,8 +2,6 @@
 //! not; that rule is part of every read here. Changes are made with the owner in the `where`
 //! clause, and only when nothing matched is the row looked at again to tell 404 from 403.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
@@ -142,13 +140,14 @@ pub struct Listed {
 /// A page of the feed, newest first: published posts plus the viewer's own drafts, after the
 /// post `before` when given (the cursor; migrations/0014), skipping `skip`. With a non-empty
 /// `search`, only posts whose title or content contains it (case-insensitive, `%` and `_`
-/// literal): exactly, within `search_timeout` (none when zero), for a term with three letters or
-/// digits in a row; else, or past that time, among the newest [`crate::model::page::SHORT_SEARCH_SCOPE`] posts only
-/// (migrations/0015). Fetches `limit` rows; callers wanting `has_more` ask for one more.
+/// literal): exactly, over `exact_pool`, for a term with three letters or digits in a row;
+/// else, or when that statement ran past its time (the exact pool's connections have a short
+/// statement timeout: `AppState::search_pool`), among the newest
+/// [`crate::model::page::SHORT_SEARCH_SCOPE`] posts only (migrations/0015). Fetches `limit` rows; callers wanting `has_more` ask for one more.
 /// Empty when `viewer` is not a user (any more) or `session` has ended, as for `find` (the
 /// functions check the user; the session is checked here, once per statement).
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(skip(pool, exact_pool))]
 pub async fn list(
     pool: &PgPool,
     viewer: Option<i64>,
@@ -157,7 +156,7 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
     skip: i64,
-    search_timeout: Duration,
+    exact_pool: &PgPool,
 ) -> Result<Listed, AppError> {
     if search.is_empty() {
         // Its own function rather than search_page with an empty term: each has plans suited to
@@ -197,22 +196,7 @@ pub async fn list(
         skip,
     };
     if !search_is_bounded(search) {
-        let exact = if search_timeout.is_zero() {
-            page.fetch(pool, true).await
-        } else {
-            let mut tx = pool.begin().await?;
-            // Local to this transaction: the connection goes back to the pool with its own.
-            sqlx::query("select set_config('statement_timeout', $1, true)")
-                .bind(format!("{}ms", search_timeout.as_millis()))
-                .execute(&mut *tx)
-                .await?;
-            let rows = page.fetch(&mut *tx, true).await;
-            if rows.is_ok() {
-                tx.commit().await?;
-            }
-            rows
-        };
-        match exact {
+        match page.fetch(exact_pool, true).await {
             Ok(rows) => {
                 return Ok(Listed {
                     posts: rows,
