@@ -1,5 +1,6 @@
--- Shared by the wrk scripts of bench/run, loaded first by each with dofile. wrk runs a script
--- once in the main Lua state (setup, done) and once per thread (init, request, response).
+-- Shared by the wrk scripts of bench/run and bench/scale, loaded first by each with dofile. wrk
+-- runs a script once in the main Lua state (setup, done) and once per thread (init, request,
+-- response).
 --
 -- What it adds:
 --   * the bearer token from BENCH_TOKEN (bench.authenticate());
