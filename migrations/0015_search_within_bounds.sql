@@ -54,14 +54,16 @@ declare
     -- The bounded way: a walk of this many posts (~1-2 ms at any size; model::page).
     short_scope constant bigint := 2000;
     folded text := lower(pattern);
-    place timestamptz;
+    place timestamptz := 'infinity';
     tie_break bigint := coalesce(before_id, 9223372036854775807);
     page_ids bigint[];
 begin
     if viewer is not null and not exists (select 1 from users u where u.id = viewer) then
         return;
     end if;
-    place := feed_position(before_id, viewer);
+    if before_id is not null then
+        place := feed_position(before_id, viewer);
+    end if;
 
     if not exact then
         select array_agg(w.id order by w.created_at desc, w.id desc) into page_ids

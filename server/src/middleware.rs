@@ -347,7 +347,12 @@ pub async fn budget_anonymous_reads(
         }
         Err(_) => false,
     };
-    let retry_after = retry_after(wait.saturating_sub(OVER_BUDGET_PAUSE).as_secs_f64());
+    let waited = if paused {
+        OVER_BUDGET_PAUSE
+    } else {
+        std::time::Duration::ZERO
+    };
+    let retry_after = retry_after(wait.saturating_sub(waited).as_secs_f64());
     let mut response = error_response(AppError::RateLimited { retry_after }, parts.uri.path());
     if !paused {
         response

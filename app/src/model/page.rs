@@ -20,13 +20,19 @@ pub const MAX_SKIP: i64 = 1000;
 pub const SHORT_SEARCH_SCOPE: i64 = 2000;
 
 /// Whether a search for `term` looks only among the newest [`SHORT_SEARCH_SCOPE`] posts: it has
-/// no run of three letters or digits (what the trigram index needs). Letters and digits are
-/// Unicode's here; a term the database's locale counts otherwise costs at most the search's
-/// time budget before it is bounded too.
+/// no run of three letters or digits (what the trigram index needs). Letters are Unicode's,
+/// digits ASCII; a term the database's locale counts otherwise costs at most the search's time
+/// budget before it is bounded too.
 pub fn search_is_bounded(term: &str) -> bool {
     let mut run = 0;
     for c in term.chars() {
-        run = if c.is_alphanumeric() { run + 1 } else { 0 };
+        // Not `is_alphanumeric`: it counts superscripts, fractions and circled numbers, which
+        // pg_trgm (in the database's C.UTF-8 locale) does not.
+        run = if c.is_alphabetic() || c.is_ascii_digit() {
+            run + 1
+        } else {
+            0
+        };
         if run == 3 {
             return false;
         }
@@ -233,7 +239,7 @@ mod tests {
 
     #[test]
     fn only_terms_without_three_letters_or_digits_in_a_row_are_bounded() {
-        for term in ["a", "go", "c#", "a b c", "é.é", "x1"] {
+        for term in ["a", "go", "c#", "a b c", "é.é", "x1", "²³¹", "①②③", "½¼¾"] {
             assert!(search_is_bounded(term), "{term}");
         }
         for term in ["rust", "abc", "c++ and go", "été", "100%"] {

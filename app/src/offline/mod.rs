@@ -18,7 +18,8 @@ pub use copies::{known_post, remember_post};
 pub use outbox::{discard, dismiss_refusals, due_now, flush, refresh_pending, submit};
 pub use outbox::{Refusal, Submitted, Waiting, Write};
 pub use storage::{
-    clear_user, is_about_writes, load, remove, save, save_stamped, StorageFull, FEED_PAGE,
+    clear_user, feed_page_name, is_about_writes, load, remove, save, save_stamped, StorageFull,
+    FEED_PAGE,
 };
 pub use worker::{is_browser_online, register_service_worker, remember_page};
 

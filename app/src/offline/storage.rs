@@ -15,8 +15,19 @@ use super::Stamped;
 
 const PREFIX: &str = "postboard:";
 
-/// The name cached feed pages are stored under (`feed:<search>:<cursor>`, 0 for the first page).
+/// The prefix of the names cached feed pages are stored under ([`feed_page_name`]).
 pub const FEED_PAGE: &str = "feed:";
+
+/// The name a page of the feed is cached under: `feed:<search>:first`, or `feed:<search>:b<id>`
+/// for the page after post `id`. (Names of the paged-by-number pages of earlier releases,
+/// `feed:<search>:<n>`, are never read again; their prefix lets them give way when room is
+/// needed.)
+pub fn feed_page_name(search: &str, before: Option<i64>) -> String {
+    match before {
+        None => format!("{FEED_PAGE}{search}:first"),
+        Some(id) => format!("{FEED_PAGE}{search}:b{id}"),
+    }
+}
 
 /// The names of cached data, which can be fetched again: the only data dropped to make room
 /// (feed pages, and copies of posts).

@@ -8,7 +8,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::post_list::PostList;
 use crate::components::search_box::SearchBox;
 use crate::error::AppError;
-use crate::model::page::SHORT_SEARCH_SCOPE;
+use crate::model::page::{search_is_bounded, SHORT_SEARCH_SCOPE};
 use crate::model::{Page, PostOut, PostQuery};
 use crate::offline::{self, use_offline, Stamped};
 use crate::pages::{use_list_params, PAGE_SIZE};
@@ -44,7 +44,7 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading posts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    let cache_name = format!("{}{}:{}", offline::FEED_PAGE, search.get_untracked(), before.get_untracked().unwrap_or_default());
+                    let cache_name = offline::feed_page_name(&search.get_untracked(), before.get_untracked());
                     let user = session.user_id_untracked();
                     // Online, each page seen is kept; offline, the kept copy stands in for it.
                     let (page_data, cached_age) = match posts.await {
@@ -76,12 +76,19 @@ pub fn HomePage() -> impl IntoView {
                                 "Offline copy of this page, saved " {age} "."
                             </p>
                         })}
-                        {page_data.bounded.then(|| view! {
-                            <p class="search-scope" data-testid="short-search">
-                                "This search looked through the newest "
-                                {SHORT_SEARCH_SCOPE.to_string()}
-                                " posts only. A longer term, with three letters or digits in a row, searches them all."
-                            </p>
+                        {page_data.bounded.then(|| {
+                            // A short term, or one whose exact search took too long.
+                            let advice = if search_is_bounded(&search.get_untracked()) {
+                                " A longer term, with three letters or digits in a row, searches them all."
+                            } else {
+                                " Searching all of them took too long; a rarer term may do."
+                            };
+                            view! {
+                                <p class="search-scope" data-testid="short-search">
+                                    "This search looked through the newest "
+                                    {SHORT_SEARCH_SCOPE.to_string()} " posts only." {advice}
+                                </p>
+                            }
                         })}
                         <PostList
                             page_data

@@ -142,7 +142,8 @@ pub struct Listed {
 /// `search`, only posts whose title or content contains it (case-insensitive, `%` and `_`
 /// literal): exactly, over `exact_pool`, for a term with three letters or digits in a row;
 /// else, or when that statement ran past its time (the exact pool's connections have a short
-/// statement timeout: `AppState::search_pool`), among the newest
+/// statement timeout: `AppState::search_pool`) or found no connection in that time, among the
+/// newest
 /// [`crate::model::page::SHORT_SEARCH_SCOPE`] posts only (migrations/0015). Fetches `limit` rows; callers wanting `has_more` ask for one more.
 /// Empty when `viewer` is not a user (any more) or `session` has ended, as for `find` (the
 /// functions check the user; the session is checked here, once per statement).
@@ -205,6 +206,9 @@ pub async fn list(
             }
             Err(error) if is_cancelled(&error) => {
                 tracing::info!("an exact search ran past its time; answered from the newest posts");
+            }
+            Err(sqlx::Error::PoolTimedOut) => {
+                tracing::info!("no connection for an exact search; answered from the newest posts");
             }
             Err(error) => return Err(error.into()),
         }
