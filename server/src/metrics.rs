@@ -53,16 +53,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Renders every metric; the gauges of the pool and the hashing queue are read now.
+/// Renders every metric; the gauges of the pools and the hashing queue are read now.
 async fn scrape(State(state): State<AppState>) -> Response {
     let handle = handle();
-    let pool = &state.pool;
-    let idle = pool.num_idle();
-    let open = usize::try_from(pool.size()).unwrap_or(usize::MAX);
-    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
-    metrics::gauge!("db_pool_connections", "state" => "in_use")
-        .set(open.saturating_sub(idle) as f64);
-    metrics::gauge!("db_pool_max_connections").set(f64::from(pool.options().get_max_connections()));
+    // `main`: every request's; `search`: exact searches' (`AppState::search_pool`).
+    for (name, pool) in [("main", &state.pool), ("search", &state.search_pool)] {
+        let idle = pool.num_idle();
+        let open = usize::try_from(pool.size()).unwrap_or(usize::MAX);
+        metrics::gauge!("db_pool_connections", "pool" => name, "state" => "idle").set(idle as f64);
+        metrics::gauge!("db_pool_connections", "pool" => name, "state" => "in_use")
+            .set(open.saturating_sub(idle) as f64);
+        metrics::gauge!("db_pool_max_connections", "pool" => name)
+            .set(f64::from(pool.options().get_max_connections()));
+    }
     metrics::gauge!("password_hash_queue_depth").set(state.passwords.waiting() as f64);
     handle.run_upkeep();
     (

@@ -223,4 +223,14 @@ mod tests {
         assert!(!is_cached("postboard:7:draft:new"));
         assert!(!is_cached("other-app:feed:1"));
     }
+
+    #[test]
+    fn feed_pages_are_named_by_their_cursor_and_stay_droppable() {
+        assert_eq!(feed_page_name("", None), "feed::first");
+        assert_eq!(feed_page_name("rust", Some(42)), "feed:rust:b42");
+        assert!(is_cached(&storage_key(
+            Some(7),
+            &feed_page_name("go", Some(3))
+        )));
+    }
 }

@@ -224,8 +224,8 @@ async fn metrics_are_served_on_their_own_listener_per_route_and_status(pool: PgP
         r#"http_requests_total{method="POST",route="/api/login",status="200"}"#,
         r#"http_requests_total{method="POST",route="/api/login",status="429"}"#,
         r#"http_request_duration_seconds_bucket{method="GET",route="/api/posts/",status="200",le="+Inf"}"#,
-        r#"db_pool_connections{state="idle"}"#,
-        "db_pool_max_connections",
+        r#"db_pool_connections{pool="main",state="idle"}"#,
+        r#"db_pool_max_connections{pool="search"}"#,
         "password_hash_queue_depth",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
