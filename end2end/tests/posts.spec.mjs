@@ -77,6 +77,7 @@ test('a short search says it looks through the newest posts only', async ({ page
   await page.goto('/?q=zq');
   await hydrated(page);
   await expect(page.getByTestId('short-search')).toContainText('newest 2000 posts');
+  await expect(page.getByTestId('empty-feed')).toHaveText('No posts match this search.');
   await page.goto('/?q=zqx');
   await hydrated(page);
   await expect(page.getByTestId('short-search')).toHaveCount(0);

@@ -96,7 +96,11 @@ pub fn HomePage() -> impl IntoView {
                             search
                             before
                             can_vote
-                            empty_message="No posts here yet. Be the first to write one!"
+                            empty_message=if search.get_untracked().is_empty() {
+                                "No posts here yet. Be the first to write one!"
+                            } else {
+                                "No posts match this search."
+                            }
                         />
                     })
                 })}
