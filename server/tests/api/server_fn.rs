@@ -44,6 +44,24 @@ fn feed_form(mine: &'static str, limit: &'static str) -> Vec<(&'static str, &'st
     ]
 }
 
+/// `GET /api/posts/<query>` as the REST client holding `token`.
+async fn rest_list(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    app.get(&format!("/api/posts/{query}"), Some(token))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The UI's `list_posts` with this form, as the browser with `cookie` (if any).
+async fn rpc_list(app: &TestApp, form: &[(&str, &str)], cookie: Option<&str>) -> Value {
+    rpc(app, "list_posts", form, cookie)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Logs in through the server function; returns the `Cookie` header a browser would send.
 async fn browser_login(app: &TestApp, email: &str) -> String {
     app.register(email, PASSWORD).await;
@@ -752,15 +770,9 @@ async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) 
         app.post_id(&token, title).await;
     }
     let cookie = browser_login(&app, "ann@example.com").await;
-    let rest: Vec<Value> = app
-        .get("/api/posts/?limit=2&skip=1", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let page: Value = rpc(
+    let rest = rest_list(&app, &token, "?limit=2&skip=1").await;
+    let page = rpc_list(
         &app,
-        "list_posts",
         &[
             ("query[limit]", "2"),
             ("query[skip]", "1"),
@@ -769,10 +781,7 @@ async fn the_server_function_and_the_rest_api_list_the_same_posts(pool: PgPool) 
         ],
         Some(&cookie),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let ids = |items: &[Value]| {
         items
             .iter()
@@ -792,18 +801,9 @@ async fn the_ui_pages_by_cursor_as_the_rest_api_does(pool: PgPool) {
         ids.push(app.post_id(&token, title).await);
     }
     let before = ids[2].to_string();
-    let rest: Vec<Value> = app
-        .get(
-            &format!("/api/posts/?limit=1&before={before}"),
-            Some(&token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let page: Value = rpc(
+    let rest = rest_list(&app, &token, &format!("?limit=1&before={before}")).await;
+    let page = rpc_list(
         &app,
-        "list_posts",
         &[
             ("query[limit]", "1"),
             ("query[before]", &before),
@@ -812,10 +812,7 @@ async fn the_ui_pages_by_cursor_as_the_rest_api_does(pool: PgPool) {
         ],
         None,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(page["items"][0]["Post"]["id"], ids[1]);
     assert_eq!(rest[0]["Post"]["id"], ids[1]);
     assert_eq!(page["has_more"], true);
